@@ -1,0 +1,73 @@
+package dev.s4d.kernel;
+
+/**
+ * The hot loops of the float engines. {@link ScalarKernels} is the specification: plain loops in the
+ * obvious order. {@link VectorKernels} computes the same with the Vector API and is chosen at start-up
+ * unless the system property {@code s4d.kernels=scalar} forces the scalar one. Results may differ
+ * from the specification by float rounding only (summation order), never by more.
+ *
+ * <p>Matrices are flat, row-major float arrays. Offsets let callers work on slices of larger buffers.
+ */
+public interface Kernels {
+
+    /**
+     * A dense layer over a block of rows: {@code y[r][o] = bias[o] + Σ_i x[r][i]·w[o][i]}.
+     *
+     * @param x    rows × in, starting at {@code xOff}
+     * @param w    out × in (PyTorch's Linear layout)
+     * @param bias out values, or null for none
+     * @param y    rows × out, starting at {@code yOff}; overwritten
+     */
+    void linear(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out, float[] y, int yOff);
+
+    /**
+     * One token of the diagonal complex recurrence for many independent streams, with the output
+     * read from the updated state (no one-step delay):
+     * <pre>
+     *   s ← Ā⊙s + u          (complex s per stream, mode and channel; u real)
+     *   y = 2·Re(Σ_modes C̃⊙s) + D·u
+     * </pre>
+     * where C̃ = C·B̄ has B̄ folded in. Coefficients are laid out [mode][channel] so the inner loop runs
+     * over channels; states are [stream][mode][channel].
+     *
+     * @param u  streams × channels inputs
+     * @param y  streams × channels outputs; overwritten
+     */
+    void diagonalStep(int streams, int channels, int modes,
+                      float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
+                      float[] u, float[] sRe, float[] sIm, float[] y);
+
+    /** In place: GELU with the exact (erf) form, x·Φ(x). */
+    void gelu(float[] a, int off, int n);
+
+    /** In place: max(x, 0). */
+    void relu(float[] a, int off, int n);
+
+    /**
+     * Gated linear unit on each row of {@code z} (rows × 2·width): {@code out[r][j] = z[r][j]·σ(z[r][width+j])}.
+     * {@code out} is rows × width.
+     */
+    void glu(float[] z, int rows, int width, float[] out);
+
+    /**
+     * Layer normalisation of each row (rows × width, in place), with the biased variance and
+     * {@code eps} inside the square root as PyTorch does, then {@code ·weight + bias}.
+     */
+    void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps);
+
+    /** {@code a[i] += b[i]} for n values. */
+    void add(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** The implementation selected for this JVM (see class comment). */
+    static Kernels best() {
+        return KernelChoice.BEST;
+    }
+
+    /** The scalar specification. */
+    static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+
+    /** A short name for reports: "vector(512-bit)" or "scalar". */
+    String name();
+}

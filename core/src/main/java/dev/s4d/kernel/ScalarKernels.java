@@ -1,0 +1,98 @@
+package dev.s4d.kernel;
+
+/** The specification of every kernel: plain loops, float accumulation in index order. */
+public final class ScalarKernels implements Kernels {
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void linear(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out, float[] y, int yOff) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xOff + r * in;
+            int yr = yOff + r * out;
+            for (int o = 0; o < out; o++) {
+                float acc = bias == null ? 0f : bias[o];
+                int wo = o * in;
+                for (int i = 0; i < in; i++) acc += x[xr + i] * w[wo + i];
+                y[yr + o] = acc;
+            }
+        }
+    }
+
+    @Override
+    public void diagonalStep(int streams, int channels, int modes,
+                             float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
+                             float[] u, float[] sRe, float[] sIm, float[] y) {
+        int block = modes * channels;
+        for (int s = 0; s < streams; s++) {
+            int us = s * channels;
+            for (int h = 0; h < channels; h++) y[us + h] = 0f;
+            for (int m = 0; m < modes; m++) {
+                int cm = m * channels;
+                int sm = s * block + cm;
+                for (int h = 0; h < channels; h++) {
+                    float ar = aRe[cm + h];
+                    float ai = aIm[cm + h];
+                    float xr = sRe[sm + h];
+                    float xi = sIm[sm + h];
+                    float nr = ar * xr - ai * xi + u[us + h];
+                    float ni = ar * xi + ai * xr;
+                    sRe[sm + h] = nr;
+                    sIm[sm + h] = ni;
+                    y[us + h] += cRe[cm + h] * nr - cIm[cm + h] * ni;
+                }
+            }
+            for (int h = 0; h < channels; h++) y[us + h] = 2f * y[us + h] + d[h] * u[us + h];
+        }
+    }
+
+    @Override
+    public void gelu(float[] a, int off, int n) {
+        for (int i = off; i < off + n; i++) a[i] = Activations.gelu(a[i]);
+    }
+
+    @Override
+    public void relu(float[] a, int off, int n) {
+        for (int i = off; i < off + n; i++) a[i] = Math.max(a[i], 0f);
+    }
+
+    @Override
+    public void glu(float[] z, int rows, int width, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            int zr = r * 2 * width;
+            for (int j = 0; j < width; j++) {
+                out[r * width + j] = z[zr + j] * Activations.sigmoid(z[zr + width + j]);
+            }
+        }
+    }
+
+    @Override
+    public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            float mean = 0f;
+            for (int j = 0; j < width; j++) mean += x[o + j];
+            mean /= width;
+            float var = 0f;
+            for (int j = 0; j < width; j++) {
+                float dlt = x[o + j] - mean;
+                var += dlt * dlt;
+            }
+            var /= width;
+            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            for (int j = 0; j < width; j++) x[o + j] = (x[o + j] - mean) * inv * weight[j] + bias[j];
+        }
+    }
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, int n) {
+        for (int i = 0; i < n; i++) a[aOff + i] += b[bOff + i];
+    }
+}
