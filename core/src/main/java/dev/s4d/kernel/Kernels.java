@@ -30,12 +30,14 @@ public interface Kernels {
      * where C̃ = C·B̄ has B̄ folded in. Coefficients are laid out [mode][channel] so the inner loop runs
      * over channels; states are [stream][mode][channel].
      *
-     * @param u  streams × channels inputs
-     * @param y  streams × channels outputs; overwritten
+     * @param u  streams × channels inputs, from {@code uOff}
+     * @param sRe real parts of the states, streams × modes × channels, from {@code sOff}; updated
+     * @param sIm imaginary parts, same layout
+     * @param y  streams × channels outputs, from {@code yOff}; overwritten
      */
     void diagonalStep(int streams, int channels, int modes,
                       float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
-                      float[] u, float[] sRe, float[] sIm, float[] y);
+                      float[] u, int uOff, float[] sRe, float[] sIm, int sOff, float[] y, int yOff);
 
     /** In place: GELU with the exact (erf) form, x·Φ(x). */
     void gelu(float[] a, int off, int n);

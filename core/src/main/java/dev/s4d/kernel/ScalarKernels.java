@@ -29,14 +29,15 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void diagonalStep(int streams, int channels, int modes,
                              float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
-                             float[] u, float[] sRe, float[] sIm, float[] y) {
+                             float[] u, int uOff, float[] sRe, float[] sIm, int sOff, float[] y, int yOff) {
         int block = modes * channels;
         for (int s = 0; s < streams; s++) {
-            int us = s * channels;
-            for (int h = 0; h < channels; h++) y[us + h] = 0f;
+            int us = uOff + s * channels;
+            int ys = yOff + s * channels;
+            for (int h = 0; h < channels; h++) y[ys + h] = 0f;
             for (int m = 0; m < modes; m++) {
                 int cm = m * channels;
-                int sm = s * block + cm;
+                int sm = sOff + s * block + cm;
                 for (int h = 0; h < channels; h++) {
                     float ar = aRe[cm + h];
                     float ai = aIm[cm + h];
@@ -46,10 +47,10 @@ public final class ScalarKernels implements Kernels {
                     float ni = ar * xi + ai * xr;
                     sRe[sm + h] = nr;
                     sIm[sm + h] = ni;
-                    y[us + h] += cRe[cm + h] * nr - cIm[cm + h] * ni;
+                    y[ys + h] += cRe[cm + h] * nr - cIm[cm + h] * ni;
                 }
             }
-            for (int h = 0; h < channels; h++) y[us + h] = 2f * y[us + h] + d[h] * u[us + h];
+            for (int h = 0; h < channels; h++) y[ys + h] = 2f * y[ys + h] + d[h] * u[us + h];
         }
     }
 

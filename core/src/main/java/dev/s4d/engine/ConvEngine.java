@@ -1,0 +1,201 @@
+package dev.s4d.engine;
+
+import dev.s4d.kernel.Kernels;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.Readout;
+import dev.s4d.model.S4DModel;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import org.jtransforms.fft.FloatFFT_1D;
+import org.jtransforms.utils.CommonUtils;
+
+/**
+ * Runs whole sequences at once ("sample by sample"): each S4D layer as a causal FFT convolution with
+ * its kernel, a batch spread over worker threads one sample per task. Kernel spectra are computed on
+ * first use of each sequence length and cached.
+ *
+ * <p>Thread-safe; one engine can serve concurrent callers.
+ */
+public final class ConvEngine {
+    static {
+        // We parallelise over samples; JTransforms' own threads would only contend with ours.
+        CommonUtils.setThreadsBeginN_1D_FFT_2Threads(Long.MAX_VALUE);
+        CommonUtils.setThreadsBeginN_1D_FFT_4Threads(Long.MAX_VALUE);
+    }
+
+    private final ModelConfig config;
+    private final TokenwiseLayers tokenwise;
+    private final DiscreteLayer[] layers;
+    private final Map<Integer, SpectralKernels> byLength = new ConcurrentHashMap<>();
+    private final ForkJoinPool pool;
+
+    private ConvEngine(S4DModel model, Kernels kernels, int threads) {
+        this.config = model.config();
+        this.tokenwise = new TokenwiseLayers(model, kernels);
+        this.layers = new DiscreteLayer[config.nLayers()];
+        for (int i = 0; i < layers.length; i++) layers[i] = Discretizer.discretize(model, i);
+        this.pool = threads == ForkJoinPool.getCommonPoolParallelism() ? ForkJoinPool.commonPool() : new ForkJoinPool(threads);
+    }
+
+    /** Compiles with the fastest kernels, using all cores. */
+    public static ConvEngine compile(S4DModel model) {
+        return compile(model, Kernels.best(), Runtime.getRuntime().availableProcessors());
+    }
+
+    public static ConvEngine compile(S4DModel model, Kernels kernels, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        return new ConvEngine(model, kernels, threads);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /**
+     * Final logits for each sequence of a batch; all sequences must have the same length.
+     *
+     * @param sequences each {@code length × d_input} floats, token-major
+     * @return batch × classes
+     */
+    public float[][] logits(float[][] sequences) {
+        int length = lengthOf(sequences);
+        float[][] out = new float[sequences.length][];
+        forEachSample(sequences.length, i -> out[i] = run(sequences[i], length, false)[0]);
+        return out;
+    }
+
+    /** Logits after every token of one sequence: row t depends on tokens 0..t only. */
+    public float[][] perTokenLogits(float[] sequence) {
+        int length = lengthOf(new float[][]{sequence});
+        return run(sequence, length, true);
+    }
+
+    private int lengthOf(float[][] sequences) {
+        if (sequences.length == 0) throw new IllegalArgumentException("empty batch");
+        int d = config.dInput();
+        int len = sequences[0].length;
+        for (int i = 0; i < sequences.length; i++) {
+            if (sequences[i].length != len) {
+                throw new IllegalArgumentException("sequence " + i + " has " + sequences[i].length
+                        + " values but sequence 0 has " + len + "; a batch needs equal lengths");
+            }
+        }
+        if (len == 0 || len % d != 0) {
+            throw new IllegalArgumentException("a sequence must hold a positive multiple of d_input=" + d + " values, got " + len);
+        }
+        return len / d;
+    }
+
+    private interface SampleTask {
+        void run(int index);
+    }
+
+    private void forEachSample(int count, SampleTask task) {
+        if (count == 1) {
+            task.run(0);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(count, pool.getParallelism());
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            futures.add(pool.submit(() -> {
+                for (int i; (i = next.getAndIncrement()) < count; ) task.run(i);
+            }));
+        }
+        try {
+            for (Future<?> f : futures) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running the batch", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Per-thread buffers, grown on demand, so a batch allocates nothing per sample. */
+    private static final class Workspace {
+        float[] x = new float[0];
+        float[] z = new float[0];
+        float[] y = new float[0];
+        float[] scratch = new float[0];
+        float[] fftBuffer = new float[0];
+        FloatFFT_1D fft;
+        int fftSize;
+
+        void ensure(int tokens, int width, int scratchWidth, int n) {
+            if (x.length < tokens * width) {
+                x = new float[tokens * width];
+                z = new float[tokens * width];
+                y = new float[tokens * width];
+            }
+            if (scratch.length < tokens * scratchWidth) scratch = new float[tokens * scratchWidth];
+            if (fftSize != n) {
+                fft = new FloatFFT_1D(n);
+                fftBuffer = new float[n];
+                fftSize = n;
+            }
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private float[][] run(float[] sequence, int length, boolean perToken) {
+        SpectralKernels spectral = byLength.computeIfAbsent(length, l -> new SpectralKernels(layers, l));
+        int h = config.dModel();
+        Workspace ws = WORKSPACE.get();
+        ws.ensure(length, h, tokenwise.scratchPerRow(), spectral.fftSize());
+        tokenwise.encode(sequence, 0, length, ws.x);
+        for (int i = 0; i < layers.length; i++) {
+            tokenwise.beforeMixing(i, ws.x, ws.z, length);
+            spectral.convolve(i, ws.z, ws.y, h, ws.fft, ws.fftBuffer);
+            tokenwise.afterMixing(i, ws.y, ws.x, length, ws.scratch);
+        }
+        return perToken ? readoutEveryToken(ws.x, length, ws.z) : new float[][]{readoutLast(ws.x, length)};
+    }
+
+    private float[] readoutLast(float[] x, int length) {
+        int h = config.dModel();
+        float[] pooled = new float[h];
+        if (config.readout() == Readout.MEAN) {
+            double[] sum = new double[h];
+            for (int t = 0; t < length; t++) {
+                for (int j = 0; j < h; j++) sum[j] += x[t * h + j];
+            }
+            for (int j = 0; j < h; j++) pooled[j] = (float) (sum[j] / length);
+        } else {
+            System.arraycopy(x, (length - 1) * h, pooled, 0, h);
+        }
+        float[] logits = new float[config.nClasses()];
+        tokenwise.decode(pooled, 1, logits, 0);
+        return logits;
+    }
+
+    private float[][] readoutEveryToken(float[] x, int length, float[] pooled) {
+        int h = config.dModel();
+        if (config.readout() == Readout.MEAN) {
+            double[] sum = new double[h];
+            for (int t = 0; t < length; t++) {
+                for (int j = 0; j < h; j++) {
+                    sum[j] += x[t * h + j];
+                    pooled[t * h + j] = (float) (sum[j] / (t + 1));
+                }
+            }
+        } else {
+            System.arraycopy(x, 0, pooled, 0, length * h);
+        }
+        int classes = config.nClasses();
+        float[] flat = new float[length * classes];
+        tokenwise.decode(pooled, length, flat, 0);
+        float[][] out = new float[length][];
+        for (int t = 0; t < length; t++) out[t] = java.util.Arrays.copyOfRange(flat, t * classes, (t + 1) * classes);
+        return out;
+    }
+}
