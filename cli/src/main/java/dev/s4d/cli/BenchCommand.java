@@ -1,0 +1,154 @@
+package dev.s4d.cli;
+
+import dev.s4d.engine.ConvEngine;
+import dev.s4d.engine.FlopCount;
+import dev.s4d.engine.RecurrentEngine;
+import dev.s4d.engine.Streams;
+import dev.s4d.io.ModelFiles;
+import dev.s4d.kernel.Kernels;
+import dev.s4d.model.BlockFlavour;
+import dev.s4d.model.InitOptions;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.ModelInitializer;
+import dev.s4d.model.S4DModel;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures the engines' speed on one model and prints a table: one stream on one thread, many
+ * streams on all cores, and the conv engine on a batch. Medians of repeated runs after warm-up.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure engine speed: single-stream latency, multi-stream throughput, conv throughput.",
+                "Presets match the PyTorch figures in REFERENCE.md §4: small = H 64, N 64, 4 layers, L 784, d_input 1;"
+                        + " large = H 128, N 64, 4 layers, L 1024, d_input 3."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "MODEL", description = "Model file; otherwise a random model of --preset.")
+    Path modelFile;
+
+    @Option(names = "--preset", paramLabel = "small|large", description = "Model size when no --model is given (default small).")
+    String preset = "small";
+
+    @Option(names = "--flavour", paramLabel = "reference|loihi", description = "Flavour of the preset model (default reference).")
+    String flavour = "reference";
+
+    @Option(names = "--length", description = "Sequence length for the conv engine (default: 784 small, 1024 large).")
+    Integer length;
+
+    @Option(names = "--streams", description = "Concurrent streams for the throughput run (default 1024).")
+    int streams = 1024;
+
+    @Option(names = "--batch", description = "Batch size for the conv engine (default 64).")
+    int batch = 64;
+
+    @Option(names = "--repeats", description = "Timed repetitions per measurement; the median is reported (default 5).")
+    int repeats = 5;
+
+    @Option(names = "--peak-gflops", description = "Assumed FP32 peak of one core in GFLOP/s, for the fraction-of-peak column (default 80).")
+    double peakGflops = 80;
+
+    @Option(names = "--only", paramLabel = "single|streams|conv", description = "Run one measurement only.")
+    String only;
+
+    @Override
+    public Integer call() throws Exception {
+        if (repeats < 1 || streams < 1 || batch < 1) throw new IllegalArgumentException("--repeats, --streams and --batch must be positive");
+        S4DModel model = modelFile != null ? ModelFiles.load(modelFile) : presetModel();
+        ModelConfig c = model.config();
+        int len = length != null ? length : (c.dModel() >= 128 ? 1024 : 784);
+        long flops = FlopCount.perToken(c);
+        System.out.printf(Locale.ROOT, "model: %s, %,d parameters, %,d FLOPs/token; kernels %s; %d cores%n",
+                InitCommand.describe(c), model.parameterCount(), flops, Kernels.best().name(), Runtime.getRuntime().availableProcessors());
+        System.out.printf("%-40s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
+        if (only == null || only.equals("single")) single(model, flops);
+        if (only == null || only.equals("streams")) many(model, flops);
+        if (only == null || only.equals("conv")) conv(model, len);
+        return 0;
+    }
+
+    private S4DModel presetModel() {
+        ModelConfig c = switch (preset) {
+            case "small" -> ModelConfig.reference(1, 64, 64, 4, 10);
+            case "large" -> ModelConfig.reference(3, 128, 64, 4, 10);
+            default -> throw new IllegalArgumentException("unknown --preset '" + preset + "', expected small or large");
+        };
+        return ModelInitializer.initialise(c.withFlavour(BlockFlavour.parse(flavour)), InitOptions.defaults(0));
+    }
+
+    private void single(S4DModel model, long flops) {
+        RecurrentEngine engine = RecurrentEngine.compile(model, Kernels.best(), 1);
+        int d = model.config().dInput();
+        float[] token = new float[d];
+        int tokens = 5000;
+        SplittableRandom rng = new SplittableRandom(1);
+        double[] perToken = new double[repeats];
+        try (Streams s = engine.open(1)) {
+            float[] logits = new float[model.config().nClasses()];
+            int[] ids = {0};
+            for (int w = 0; w < 3 * tokens; w++) step(s, ids, token, logits, rng);
+            for (int r = 0; r < repeats; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < tokens; i++) step(s, ids, token, logits, rng);
+                perToken[r] = (System.nanoTime() - t0) / 1e3 / tokens;
+            }
+        }
+        double us = Timing.median(perToken);
+        row("recurrent, 1 stream, 1 thread", String.format(Locale.ROOT, "%.2f µs/token", us), 1e6 / us, flops * (1e6 / us) / (peakGflops * 1e9));
+    }
+
+    private static void step(Streams s, int[] ids, float[] token, float[] logits, SplittableRandom rng) {
+        for (int j = 0; j < token.length; j++) token[j] = (float) rng.nextDouble();
+        s.step(ids, 1, token, logits);
+    }
+
+    private void many(S4DModel model, long flops) {
+        RecurrentEngine engine = RecurrentEngine.compile(model);
+        int d = model.config().dInput();
+        float[] tokens = new float[streams * d];
+        float[] logits = new float[streams * model.config().nClasses()];
+        SplittableRandom rng = new SplittableRandom(2);
+        for (int i = 0; i < tokens.length; i++) tokens[i] = (float) rng.nextDouble();
+        int steps = Math.max(20, 200_000 / streams);
+        double[] rate = new double[repeats];
+        try (Streams s = engine.open(streams)) {
+            for (int w = 0; w < steps; w++) s.stepAll(tokens, logits);
+            for (int r = 0; r < repeats; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < steps; i++) s.stepAll(tokens, logits);
+                rate[r] = (double) steps * streams / ((System.nanoTime() - t0) / 1e9);
+            }
+        }
+        double tps = Timing.median(rate);
+        int cores = Runtime.getRuntime().availableProcessors();
+        row("recurrent, " + streams + " streams, " + cores + " threads", String.format(Locale.ROOT, "%.2f µs/step", streams / tps * 1e6),
+                tps, flops * tps / (peakGflops * 1e9 * cores));
+    }
+
+    private void conv(S4DModel model, int len) {
+        ConvEngine engine = ConvEngine.compile(model);
+        int d = model.config().dInput();
+        SplittableRandom rng = new SplittableRandom(3);
+        float[][] b = new float[batch][len * d];
+        for (float[] seq : b) for (int i = 0; i < seq.length; i++) seq[i] = (float) rng.nextDouble();
+        engine.logits(b);
+        engine.logits(b);
+        double[] rate = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            engine.logits(b);
+            rate[r] = (double) batch * len / ((System.nanoTime() - t0) / 1e9);
+        }
+        double tps = Timing.median(rate);
+        row("conv, batch " + batch + ", L " + len + ", all cores", String.format(Locale.ROOT, "%.1f ms/batch", batch * len / tps * 1e3), tps, Double.NaN);
+    }
+
+    private static void row(String name, String median, double tokensPerSecond, double peakFraction) {
+        System.out.printf(Locale.ROOT, "%-40s %14s %14s %10s%n", name, median, String.format(Locale.ROOT, "%,.0f", tokensPerSecond),
+                Double.isNaN(peakFraction) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * peakFraction));
+    }
+}

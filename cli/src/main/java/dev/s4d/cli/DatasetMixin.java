@@ -1,0 +1,56 @@
+package dev.s4d.cli;
+
+import dev.s4d.data.DataLocator;
+import dev.s4d.data.Dataset;
+import dev.s4d.data.SequenceTask;
+import dev.s4d.data.Split;
+import dev.s4d.model.ModelConfig;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options that pick a dataset split and where its files are. */
+final class DatasetMixin {
+    @Option(names = "--dataset", required = true, paramLabel = "TASK",
+            description = "smnist, psmnist, scifar, scifar-gray or sfashion.")
+    String dataset;
+
+    @Option(names = "--split", paramLabel = "test|train", description = "Split to read (default test).")
+    String split = "test";
+
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N samples.")
+    Integer limit;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Dataset directory (else $S4D_DATA_DIR, ../shared/data, or the user cache, downloading if missing).")
+    Path dataDir;
+
+    @Option(names = "--offline", description = "Never download; fail with the list of files needed instead.")
+    boolean offline;
+
+    SequenceTask task() {
+        return SequenceTask.fromId(dataset);
+    }
+
+    Dataset load() {
+        if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+        SequenceTask task = task();
+        Dataset d = task.load(Split.fromId(split), locator());
+        return limit == null || limit >= d.size() ? d : d.slice(0, limit);
+    }
+
+    DataLocator locator() {
+        return DataLocator.standard(dataDir, !offline);
+    }
+
+    /** Fails early, before any work, when the model cannot read this task's tokens. */
+    void checkFits(ModelConfig c) {
+        SequenceTask t = task();
+        if (c.dInput() != t.dInput()) {
+            throw new IllegalArgumentException("the model reads " + c.dInput() + " features per token but " + t.id()
+                    + " has " + t.dInput());
+        }
+        if (c.nClasses() < t.nClasses()) {
+            throw new IllegalArgumentException("the model has " + c.nClasses() + " outputs but " + t.id() + " has " + t.nClasses() + " classes");
+        }
+    }
+}

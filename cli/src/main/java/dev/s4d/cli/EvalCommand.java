@@ -1,0 +1,112 @@
+package dev.s4d.cli;
+
+import dev.s4d.data.Dataset;
+import dev.s4d.io.ModelFiles;
+import dev.s4d.model.S4DModel;
+import java.io.BufferedWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Accuracy of a model on a dataset split, with either engine. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Classify a dataset split and print the accuracy.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")
+    Path model;
+
+    @Mixin
+    DatasetMixin data;
+
+    @Mixin
+    ImportMixin importOptions;
+
+    @Option(names = "--engine", paramLabel = "conv|recurrent", description = "conv (whole sequences, default) or recurrent (token by token).")
+    String engine = "conv";
+
+    @Option(names = "--batch", description = "Samples per batch (default 64).")
+    int batch = 64;
+
+    @Option(names = "--predictions", paramLabel = "FILE.jsonl",
+            description = "Write one JSON object per sample: index, label, prediction, logits.")
+    Path predictions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        S4DModel m = ModelFiles.load(model, importOptions.options());
+        data.checkFits(m.config());
+        Classifier classifier = Classifier.of(engine, m);
+        Dataset ds = data.load();
+        int n = ds.size();
+        int correct = 0;
+        long start = System.nanoTime();
+        try (PredictionWriter out = predictions == null ? null : new PredictionWriter(predictions);
+             ProgressBar bar = new ProgressBar("eval " + data.task().id(), n, "samples")) {
+            for (int from = 0; from < n; from += batch) {
+                int count = Math.min(batch, n - from);
+                float[][] seqs = new float[count][];
+                for (int i = 0; i < count; i++) seqs[i] = ds.sequence(from + i);
+                float[][] logits = classifier.logits(seqs);
+                for (int i = 0; i < count; i++) {
+                    int label = ds.label(from + i);
+                    int pred = Classifier.argmax(logits[i]);
+                    if (pred == label) correct++;
+                    if (out != null) out.write(from + i, label, pred, logits[i]);
+                }
+                bar.suffix(String.format(Locale.ROOT, "acc %.2f%%", 100.0 * correct / (from + count)));
+                bar.advance(count);
+            }
+            if (out != null) out.commit();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
+                data.task().id(), data.split, n, engine, 100.0 * correct / n, correct, n, n / seconds);
+        if (predictions != null) System.out.println("predictions written to " + predictions);
+        return 0;
+    }
+
+    /** JSON lines written to a temporary file and moved into place only when complete. */
+    static final class PredictionWriter implements AutoCloseable {
+        private final Path target;
+        private final Path temp;
+        private final BufferedWriter w;
+        private boolean committed;
+
+        PredictionWriter(Path target) throws java.io.IOException {
+            this.target = target.toAbsolutePath();
+            Path dir = this.target.getParent();
+            this.temp = java.nio.file.Files.createTempFile(dir, "." + this.target.getFileName(), ".tmp");
+            this.w = java.nio.file.Files.newBufferedWriter(temp);
+        }
+
+        void write(int index, int label, int prediction, float[] logits) throws java.io.IOException {
+            StringBuilder sb = new StringBuilder(64 + 16 * logits.length);
+            sb.append("{\"index\":").append(index).append(",\"label\":").append(label)
+                    .append(",\"prediction\":").append(prediction).append(",\"logits\":[");
+            for (int i = 0; i < logits.length; i++) {
+                if (i > 0) sb.append(',');
+                sb.append(logits[i]);
+            }
+            w.write(sb.append("]}\n").toString());
+        }
+
+        void commit() throws java.io.IOException {
+            w.close();
+            java.nio.file.Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            committed = true;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            if (!committed) {
+                w.close();
+                java.nio.file.Files.deleteIfExists(temp);
+            }
+        }
+    }
+}
