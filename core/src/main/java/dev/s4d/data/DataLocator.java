@@ -200,6 +200,10 @@ public final class DataLocator {
                 for (String name : corpus.fileNames(split)) {
                     if (fileIn(target, corpus, name) != null) continue;  // kept from an earlier, partly successful run
                     Downloader.Checksum checksum = files.checksums().get(name);
+                    if (checksum == null) {
+                        throw new DatasetException(files.base().resolve(name + ".gz").toString(),
+                                "no checksum is known for this file; refusing to download it unverified");
+                    }
                     downloader.download(files.base().resolve(name + ".gz"), target.resolve(name + ".gz"), checksum);
                 }
             }
