@@ -65,14 +65,6 @@ public final class CifarReader {
         return new CifarRecords(source, (int) (total / CifarRecords.RECORD_SIZE), records);
     }
 
-    /** Parses records already in memory (one batch file's content); {@code source} names it in messages. */
-    static CifarRecords parse(String source, byte[] data) {
-        checkSize(source, data.length);
-        int count = data.length / CifarRecords.RECORD_SIZE;
-        checkLabels(source, data, 0, count);
-        return new CifarRecords(source, count, data);
-    }
-
     private static void checkSize(String source, long size) {
         if (size == 0 || size % CifarRecords.RECORD_SIZE != 0) {
             long whole = size / CifarRecords.RECORD_SIZE;

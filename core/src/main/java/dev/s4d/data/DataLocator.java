@@ -69,8 +69,8 @@ public final class DataLocator {
     private final Path userHome;
     private final Path debianFashionMnist;
     private final boolean downloadAllowed;
-    private final Downloader downloader;
     private final PrintStream log;
+    private Downloader downloader;   // created on first download: an HttpClient starts threads, offline runs need none
     private final Map<Corpus, RemoteSource> remotes;
 
     private DataLocator(Builder b) {
@@ -81,7 +81,7 @@ public final class DataLocator {
         this.debianFashionMnist = b.debianFashionMnist;
         this.downloadAllowed = b.downloadAllowed;
         this.log = b.log;
-        this.downloader = b.downloader != null ? b.downloader : Downloader.standard(b.log);
+        this.downloader = b.downloader;
         this.remotes = new EnumMap<>(b.remotes);
     }
 
@@ -193,7 +193,13 @@ public final class DataLocator {
         return null;
     }
 
+    private synchronized Downloader downloader() {
+        if (downloader == null) downloader = Downloader.standard(log);
+        return downloader;
+    }
+
     private void download(Corpus corpus, Split split, RemoteSource remote, Path target) {
+        Downloader fetcher = downloader();
         if (log != null) log.println("Downloading " + corpus.displayName() + " " + split.id() + " files from " + remote.describe() + " into " + target);
         switch (remote) {
             case RemoteSource.GzipFiles files -> {
@@ -204,12 +210,12 @@ public final class DataLocator {
                         throw new DatasetException(files.base().resolve(name + ".gz").toString(),
                                 "no checksum is known for this file; refusing to download it unverified");
                     }
-                    downloader.download(files.base().resolve(name + ".gz"), target.resolve(name + ".gz"), checksum);
+                    fetcher.download(files.base().resolve(name + ".gz"), target.resolve(name + ".gz"), checksum);
                 }
             }
             case RemoteSource.TarGzArchive archive -> {
                 Path tarball = target.resolve(archive.archiveName());
-                downloader.download(archive.url(), tarball, archive.checksum());
+                fetcher.download(archive.url(), tarball, archive.checksum());
                 try {
                     extract(tarball, corpus, archive.bytesPerMember(), target);
                 } finally {

@@ -15,9 +15,12 @@ import java.util.Map;
  *   <li>Fashion-MNIST, from Zalando's bucket: the MD5 of each {@code .gz} listed in the
  *       Fashion-MNIST README (and in torchvision).</li>
  *   <li>CIFAR-10 binary version, from the University of Toronto: the MD5 listed on the CIFAR
- *       page for {@code cifar-10-binary.tar.gz}; after extraction each batch must also be exactly
- *       10,000 records (30,730,000 bytes) with labels 0..9.</li>
+ *       page for {@code cifar-10-binary.tar.gz} (the page publishes no SHA-256, so none is used);
+ *       after extraction each batch must also be exactly 10,000 records (30,730,000 bytes), and
+ *       loading checks every label is 0..9.</li>
  * </ul>
+ * MD5 detects corrupted or truncated downloads; it is not a defence against a deliberately
+ * altered file, which would need a stronger published digest.
  */
 sealed interface RemoteSource {
 
