@@ -4,7 +4,6 @@ import dev.s4d.engine.ConvEngine;
 import dev.s4d.engine.FlopCount;
 import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.engine.Streams;
-import dev.s4d.io.ModelFiles;
 import dev.s4d.kernel.Kernels;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.InitOptions;
@@ -14,7 +13,6 @@ import dev.s4d.model.S4DModel;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,7 +24,7 @@ import picocli.CommandLine.Option;
         description = {"Measure engine speed: single-stream latency, multi-stream throughput, conv throughput.",
                 "Presets match the PyTorch figures in REFERENCE.md §4: small = H 64, N 64, 4 layers, L 784, d_input 1;"
                         + " large = H 128, N 64, 4 layers, L 1024, d_input 3."})
-final class BenchCommand implements Callable<Integer> {
+final class BenchCommand extends CliCommand {
 
     @Option(names = "--model", paramLabel = "MODEL", description = "Model file; otherwise a random model of --preset.")
     Path modelFile;
@@ -58,13 +56,19 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (repeats < 1 || streams < 1 || batch < 1) throw new IllegalArgumentException("--repeats, --streams and --batch must be positive");
-        S4DModel model = modelFile != null ? ModelFiles.load(modelFile) : presetModel();
+        if (length != null && length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
+        if (!(peakGflops > 0)) throw new IllegalArgumentException("--peak-gflops must be positive, got " + peakGflops);
+        // An unknown name would otherwise measure nothing and still succeed.
+        if (only != null && !java.util.List.of("single", "streams", "conv").contains(only)) {
+            throw new IllegalArgumentException("unknown --only '" + only + "', expected single, streams or conv");
+        }
+        S4DModel model = modelFile != null ? CliFiles.loadModel(modelFile) : presetModel();
         ModelConfig c = model.config();
         int len = length != null ? length : (c.dModel() >= 128 ? 1024 : 784);
         long flops = FlopCount.perToken(c);
-        System.out.printf(Locale.ROOT, "model: %s, %,d parameters, %,d FLOPs/token; kernels %s; %d cores%n",
+        out().printf(Locale.ROOT, "model: %s, %,d parameters, %,d FLOPs/token; kernels %s; %d cores%n",
                 InitCommand.describe(c), model.parameterCount(), flops, Kernels.best().name(), Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-40s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
+        out().printf(Locale.ROOT, "%-40s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
         if (only == null || only.equals("single")) single(model, flops);
         if (only == null || only.equals("streams")) many(model, flops);
         if (only == null || only.equals("conv")) conv(model, len);
@@ -147,8 +151,8 @@ final class BenchCommand implements Callable<Integer> {
         row("conv, batch " + batch + ", L " + len + ", all cores", String.format(Locale.ROOT, "%.1f ms/batch", batch * len / tps * 1e3), tps, Double.NaN);
     }
 
-    private static void row(String name, String median, double tokensPerSecond, double peakFraction) {
-        System.out.printf(Locale.ROOT, "%-40s %14s %14s %10s%n", name, median, String.format(Locale.ROOT, "%,.0f", tokensPerSecond),
+    private void row(String name, String median, double tokensPerSecond, double peakFraction) {
+        out().printf(Locale.ROOT, "%-40s %14s %14s %10s%n", name, median, String.format(Locale.ROOT, "%,.0f", tokensPerSecond),
                 Double.isNaN(peakFraction) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * peakFraction));
     }
 }

@@ -31,8 +31,20 @@ final class DatasetMixin {
         return SequenceTask.fromId(dataset);
     }
 
-    Dataset load() {
+    /** Rejects bad option values before a model or dataset is read. */
+    void checkOptions() {
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+        task();
+        Split.fromId(split);
+        // The search would quietly go on to the other directories, so a mistyped --data-dir could
+        // evaluate on files from somewhere else without a word.
+        if (dataDir != null && !java.nio.file.Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("--data-dir " + dataDir + " is not a directory");
+        }
+    }
+
+    Dataset load() {
+        checkOptions();
         SequenceTask task = task();
         Dataset d = task.load(Split.fromId(split), locator());
         return limit == null || limit >= d.size() ? d : d.slice(0, limit);
@@ -44,7 +56,10 @@ final class DatasetMixin {
 
     /** Fails early, before any work, when the model cannot read this task's tokens. */
     void checkFits(ModelConfig c) {
-        SequenceTask t = task();
+        checkFits(c, task());
+    }
+
+    static void checkFits(ModelConfig c, SequenceTask t) {
         if (c.dInput() != t.dInput()) {
             throw new IllegalArgumentException("the model reads " + c.dInput() + " features per token but " + t.id()
                     + " has " + t.dInput());

@@ -14,7 +14,6 @@ import dev.s4d.model.S4DModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run both engines on MNIST test digits bundled with the project (no downloads).",
                 "Uses models/smnist-loihi.safetensors when the project has it, otherwise a freshly initialised (untrained) model."})
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends CliCommand {
 
     @Option(names = "--model", paramLabel = "MODEL", description = "Use this model instead of the bundled one.")
     Path modelFile;
@@ -41,21 +40,26 @@ final class DemoCommand implements Callable<Integer> {
         S4DModel model;
         String source;
         if (modelFile != null) {
-            model = ModelFiles.load(modelFile);
+            model = CliFiles.loadModel(modelFile);
             source = modelFile.toString();
         } else if (Files.exists(bundled)) {
             model = ModelFiles.load(bundled);
             source = bundled + " (trained)";
         } else {
             model = ModelInitializer.initialise(ModelConfig.loihi(1, 64, 64, 4, 10), InitOptions.defaults(0));
-            source = "freshly initialised, untrained: expect chance accuracy (~10%)";
+            // An untrained model tends to give every digit the same class, so its accuracy is anywhere
+            // from 0 to about 20%, not "10%"; say plainly that the number means nothing.
+            source = "freshly initialised, untrained (there is no " + bundled + ")"
+                    + "\n        so its accuracy means nothing; the engines' agreement and speed still do";
         }
         Dataset ds = Datasets.bundledMnistDigits().slice(0, digits);
+        DatasetMixin.checkFits(model.config(), ds.task());
         int n = ds.size();
         int length = ds.task().length();
         ModelConfig c = model.config();
-        System.out.printf(Locale.ROOT, "model   %s%n        %s, %,d parameters, kernels %s%n", source, InitCommand.describe(c), model.parameterCount(), Kernels.best().name());
-        System.out.printf(Locale.ROOT, "data    %d MNIST test digits bundled with s4d (Y. LeCun, C. Cortes, C. Burges; CC BY-SA 3.0), %d pixels each%n%n", n, length);
+        java.io.PrintWriter out = out();
+        out.printf(Locale.ROOT, "model   %s%n        %s, %,d parameters, kernels %s%n", source, InitCommand.describe(c), model.parameterCount(), Kernels.best().name());
+        out.printf(Locale.ROOT, "data    %d MNIST test digits bundled with s4d (Y. LeCun, C. Cortes, C. Burges; CC BY-SA 3.0), %d pixels each%n%n", n, length);
 
         float[][] seqs = new float[n][];
         for (int i = 0; i < n; i++) seqs[i] = ds.sequence(i);
@@ -97,18 +101,18 @@ final class DemoCommand implements Callable<Integer> {
             }
             maxRel = Math.max(maxRel, diff / scale);
         }
-        System.out.printf(Locale.ROOT, "conv engine       accuracy %5.1f%%   (%d digits in %.0f ms)%n", 100.0 * convCorrect / n, n, convSeconds * 1e3);
-        System.out.printf(Locale.ROOT, "recurrent engine  accuracy %5.1f%%   (%d streams × %d tokens in %.0f ms)%n",
+        out.printf(Locale.ROOT, "conv engine       accuracy %5.1f%%   (%d digits in %.0f ms)%n", 100.0 * convCorrect / n, n, convSeconds * 1e3);
+        out.printf(Locale.ROOT, "recurrent engine  accuracy %5.1f%%   (%d streams × %d tokens in %.0f ms)%n",
                 100.0 * correctAfter[length - 1] / n, n, length, recSeconds * 1e3);
-        System.out.printf(Locale.ROOT, "agreement         %d/%d predictions equal, largest logit difference %.1e (relative)%n%n", agree, n, maxRel);
+        out.printf(Locale.ROOT, "agreement         %d/%d predictions equal, largest logit difference %.1e (relative)%n%n", agree, n, maxRel);
 
         double[] micros = singleStreamLatency(model, seqs[0]);
-        System.out.printf(Locale.ROOT, "one stream, one thread: %.1f µs per token (p50), %.1f µs (p99)%n%n", Timing.median(micros), Timing.percentile(micros, 99));
+        out.printf(Locale.ROOT, "one stream, one thread: %.1f µs per token (p50), %.1f µs (p99)%n%n", Timing.median(micros), Timing.percentile(micros, 99));
 
-        System.out.println("accuracy of the streaming prediction after t pixels:");
+        out.println("accuracy of the streaming prediction after t pixels:");
         for (int t = length / 8 - 1; t < length; t += length / 8) {
             double acc = 100.0 * correctAfter[t] / n;
-            System.out.printf(Locale.ROOT, "  t=%4d  %5.1f%%  %s%n", t + 1, acc, "#".repeat((int) Math.round(acc / 2.5)));
+            out.printf(Locale.ROOT, "  t=%4d  %5.1f%%  %s%n", t + 1, acc, "#".repeat((int) Math.round(acc / 2.5)));
         }
         return 0;
     }

@@ -1,12 +1,10 @@
 package dev.s4d.cli;
 
 import dev.s4d.data.Dataset;
-import dev.s4d.io.ModelFiles;
 import dev.s4d.model.S4DModel;
 import java.io.BufferedWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +12,7 @@ import picocli.CommandLine.Option;
 /** Accuracy of a model on a dataset split, with either engine. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Classify a dataset split and print the accuracy.")
-final class EvalCommand implements Callable<Integer> {
+final class EvalCommand extends CliCommand {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")
     Path model;
@@ -38,7 +36,10 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        S4DModel m = ModelFiles.load(model, importOptions.options());
+        data.checkOptions();
+        // Before the work, not after it: a run should not end in "cannot write".
+        if (predictions != null) CliFiles.requireWritable(predictions, "predictions");
+        S4DModel m = CliFiles.loadModel(model, importOptions.options());
         data.checkFits(m.config());
         Classifier classifier = Classifier.of(engine, m);
         Dataset ds = data.load();
@@ -46,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
         int correct = 0;
         long start = System.nanoTime();
         try (PredictionWriter out = predictions == null ? null : new PredictionWriter(predictions);
-             ProgressBar bar = new ProgressBar("eval " + data.task().id(), n, "samples")) {
+             ProgressBar bar = progress("eval " + data.task().id(), n, "samples")) {
             for (int from = 0; from < n; from += batch) {
                 int count = Math.min(batch, n - from);
                 float[][] seqs = new float[count][];
@@ -64,9 +65,9 @@ final class EvalCommand implements Callable<Integer> {
             if (out != null) out.commit();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
+        out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
                 data.task().id(), data.split, n, engine, 100.0 * correct / n, correct, n, n / seconds);
-        if (predictions != null) System.out.println("predictions written to " + predictions);
+        if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
     }
 
@@ -79,9 +80,25 @@ final class EvalCommand implements Callable<Integer> {
 
         PredictionWriter(Path target) throws java.io.IOException {
             this.target = target.toAbsolutePath();
+            // Not Files.createTempFile: its file is private (0600) and the move would keep that, unlike a plain write.
             Path dir = this.target.getParent();
-            this.temp = java.nio.file.Files.createTempFile(dir, "." + this.target.getFileName(), ".tmp");
-            this.w = java.nio.file.Files.newBufferedWriter(temp);
+            Path t;
+            while (true) {
+                t = dir.resolve("." + this.target.getFileName() + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+                try {
+                    java.nio.file.Files.createFile(t);
+                    break;
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // another run picked the same name: draw again
+                }
+            }
+            this.temp = t;
+            try {
+                this.w = java.nio.file.Files.newBufferedWriter(temp);
+            } catch (java.io.IOException | RuntimeException e) {
+                java.nio.file.Files.deleteIfExists(temp);
+                throw e;
+            }
         }
 
         void write(int index, int label, int prediction, float[] logits) throws java.io.IOException {
@@ -104,8 +121,12 @@ final class EvalCommand implements Callable<Integer> {
         @Override
         public void close() throws java.io.IOException {
             if (!committed) {
-                w.close();
-                java.nio.file.Files.deleteIfExists(temp);
+                // A failed run leaves no partial predictions behind, not even the temporary file.
+                try {
+                    w.close();
+                } finally {
+                    java.nio.file.Files.deleteIfExists(temp);
+                }
             }
         }
     }

@@ -22,17 +22,29 @@ final class ImportMixin {
         return new ImportOptions(prenorm, readout, discretization);
     }
 
+    /**
+     * Picocli reports a converter's IllegalArgumentException as "cannot convert 'x' to Readout
+     * (java.lang.IllegalArgumentException: ...)"; a TypeConversionException shows just our message.
+     */
+    private static <T> T parse(java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
     static final class ReadoutConverter implements picocli.CommandLine.ITypeConverter<Readout> {
         @Override
         public Readout convert(String value) {
-            return Readout.parse(value);
+            return parse(() -> Readout.parse(value));
         }
     }
 
     static final class DiscretizationConverter implements picocli.CommandLine.ITypeConverter<Discretization> {
         @Override
         public Discretization convert(String value) {
-            return Discretization.parse(value);
+            return parse(() -> Discretization.parse(value));
         }
     }
 }

@@ -12,7 +12,7 @@ import dev.s4d.model.Readout;
 import dev.s4d.model.S4DModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         description = {"Write a randomly initialised model.",
                 "The architecture comes from --config (a JSON object with any of the keys d_input, d_model, d_state,"
                         + " n_layers, n_classes, flavour, prenorm, readout, discretization), then the options below override it."})
-final class InitCommand implements Callable<Integer> {
+final class InitCommand extends CliCommand {
 
     @Option(names = "--config", paramLabel = "FILE", description = "JSON architecture; keys not given keep their defaults.")
     Path config;
@@ -70,22 +70,32 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliFiles.requireWritable(out, "model");
         ModelConfig c = resolveConfig();
         S4DModel model = ModelInitializer.initialise(c, new InitOptions(InitOptions.AInit.parse(aInit), dtMin, dtMax, seed));
         ModelFiles.save(model, out);
-        System.out.printf("wrote %s: %s, %,d parameters, %,d FLOPs per token%n", out, describe(c), model.parameterCount(), FlopCount.perToken(c));
+        out().printf(Locale.ROOT, "wrote %s: %s, %,d parameters, %,d FLOPs per token%n", out, describe(c), model.parameterCount(), FlopCount.perToken(c));
         return 0;
     }
 
     static String describe(ModelConfig c) {
-        return String.format("%s H=%d N=%d layers=%d d_input=%d classes=%d", c.flavour().id(), c.dModel(), c.dState(), c.nLayers(), c.dInput(), c.nClasses());
+        return String.format(Locale.ROOT, "%s H=%d N=%d layers=%d d_input=%d classes=%d", c.flavour().id(), c.dModel(), c.dState(), c.nLayers(), c.dInput(), c.nClasses());
     }
 
     private ModelConfig resolveConfig() throws Exception {
         ObjectMapper json = new ObjectMapper();
         ObjectNode node = json.valueToTree(new ModelConfig(1, 64, 64, 4, 10, BlockFlavour.LOIHI, false, Readout.MEAN, dev.s4d.model.Discretization.ZOH));
         if (config != null) {
-            var file = json.readTree(Files.readString(config));
+            CliFiles.requireFile(config, "config file");
+            com.fasterxml.jackson.databind.JsonNode file;
+            try {
+                file = json.readTree(Files.readString(config));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // Jackson's own message ends in a source description that names no file; say which one and where.
+                var at = e.getLocation();
+                throw new IllegalArgumentException(config + ": not valid JSON: " + e.getOriginalMessage()
+                        + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+            }
             if (file == null || !file.isObject()) throw new IllegalArgumentException(config + ": expected a JSON object of architecture keys");
             file.properties().forEach(e -> {
                 if (!node.has(e.getKey())) {
@@ -108,7 +118,11 @@ final class InitCommand implements Callable<Integer> {
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
-            throw new IllegalArgumentException("invalid architecture: " + root.getMessage());
+            // The config's checks (and the enums' parsers) say which value is wrong and why.
+            if (root instanceof IllegalArgumentException) throw new IllegalArgumentException("invalid architecture: " + root.getMessage());
+            // Otherwise a JSON value of the wrong type, e.g. "d_state": "abc"; the options are typed, so it came from the file.
+            String key = e.getPath().isEmpty() ? "?" : e.getPath().getLast().getFieldName();
+            throw new IllegalArgumentException((config == null ? "" : config + ": ") + "invalid value for '" + key + "': " + e.getOriginalMessage());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.s4d.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
@@ -13,19 +13,16 @@ final class ProgressBar implements AutoCloseable {
     private final String label;
     private final long total;
     private final String unit;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean interactive;
     private final long start = System.nanoTime();
     private long done;
     private long lastDraw;
+    private int lastLength;
     private int lastDecile = -1;
     private String suffix = "";
 
-    ProgressBar(String label, long total, String unit) {
-        this(label, total, unit, System.err, System.console() != null);
-    }
-
-    ProgressBar(String label, long total, String unit, PrintStream out, boolean interactive) {
+    ProgressBar(String label, long total, String unit, PrintWriter out, boolean interactive) {
         this.label = label;
         this.total = Math.max(total, 1);
         this.unit = unit;
@@ -43,7 +40,10 @@ final class ProgressBar implements AutoCloseable {
         long now = System.nanoTime();
         if (interactive) {
             if (now - lastDraw > 100_000_000L || done >= total) {
-                out.print("\r" + line(now));
+                String line = line(now);
+                // Blank out what is left of a longer previous line (the rate or suffix can shrink).
+                out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+                lastLength = line.length();
                 out.flush();
                 lastDraw = now;
             }
@@ -51,6 +51,7 @@ final class ProgressBar implements AutoCloseable {
             int decile = (int) (10 * done / total);
             if (decile > lastDecile) {
                 out.println(line(now));
+                out.flush();
                 lastDecile = decile;
             }
         }
@@ -81,5 +82,6 @@ final class ProgressBar implements AutoCloseable {
     @Override
     public void close() {
         if (interactive) out.println();
+        out.flush();
     }
 }

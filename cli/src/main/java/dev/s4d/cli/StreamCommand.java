@@ -2,12 +2,9 @@ package dev.s4d.cli;
 
 import dev.s4d.data.Dataset;
 import dev.s4d.engine.RecurrentEngine;
-import dev.s4d.engine.Streams;
-import dev.s4d.io.ModelFiles;
 import dev.s4d.model.S4DModel;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = {"Replay samples token by token through the recurrent engine and report latency and throughput.",
                 "Each of K streams takes the next sample when it finishes one; every step feeds one token to each stream."})
-final class StreamCommand implements Callable<Integer> {
+final class StreamCommand extends CliCommand {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")
     Path model;
@@ -39,20 +36,23 @@ final class StreamCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (streams < 1) throw new IllegalArgumentException("--streams must be at least 1, got " + streams);
+        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        data.checkOptions();
         if (data.limit == null) data.limit = Math.max(streams, 100);
-        S4DModel m = ModelFiles.load(model, importOptions.options());
+        S4DModel m = CliFiles.loadModel(model, importOptions.options());
         data.checkFits(m.config());
         int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         RecurrentEngine engine = RecurrentEngine.compile(m, dev.s4d.kernel.Kernels.best(), nThreads);
         Dataset ds = data.load();
-        StreamReplay.Result r = StreamReplay.run(engine, ds, streams, new ProgressBar("stream " + data.task().id(), (long) ds.size() * data.task().length(), "tokens"));
-        System.out.printf(Locale.ROOT, "%s: %d samples through %d stream(s), %d thread(s), kernels %s%n",
+        StreamReplay.Result r = StreamReplay.run(engine, ds, streams, progress("stream " + data.task().id(), (long) ds.size() * data.task().length(), "tokens"));
+        java.io.PrintWriter out = out();
+        out.printf(Locale.ROOT, "%s: %d samples through %d stream(s), %d thread(s), kernels %s%n",
                 data.task().id(), r.samples(), streams, nThreads, dev.s4d.kernel.Kernels.best().name());
-        System.out.printf(Locale.ROOT, "accuracy            %.2f%% (%d/%d)%n", 100.0 * r.correct() / r.samples(), r.correct(), r.samples());
-        System.out.printf(Locale.ROOT, "step latency        p50 %.1f µs, p99 %.1f µs (one token for each of %d streams)%n",
+        out.printf(Locale.ROOT, "accuracy            %.2f%% (%d/%d)%n", 100.0 * r.correct() / r.samples(), r.correct(), r.samples());
+        out.printf(Locale.ROOT, "step latency        p50 %.1f µs, p99 %.1f µs (one token for each of %d streams)%n",
                 r.p50Micros(), r.p99Micros(), streams);
-        System.out.printf(Locale.ROOT, "per-token cost      %.2f µs (step time / streams, median)%n", r.p50Micros() / streams);
-        System.out.printf(Locale.ROOT, "throughput          %,.0f tokens/s%n", r.tokensPerSecond());
+        out.printf(Locale.ROOT, "per-token cost      %.2f µs (step time / streams, median)%n", r.p50Micros() / streams);
+        out.printf(Locale.ROOT, "throughput          %,.0f tokens/s%n", r.tokensPerSecond());
         return 0;
     }
 }

@@ -1,0 +1,45 @@
+package dev.s4d.cli;
+
+import dev.s4d.io.ImportOptions;
+import dev.s4d.io.ModelFiles;
+import dev.s4d.model.S4DModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks on the files a command reads and writes, made before any work. Without them the failure
+ * comes from deep inside: a bare "Is a directory" with no path, or the name of a temporary file the
+ * user never asked for.
+ */
+final class CliFiles {
+    private CliFiles() {
+    }
+
+    /** Fails, naming the path, unless {@code file} is an existing file ({@code what}: "model file", …). */
+    static void requireFile(Path file, String what) {
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(what + " " + file + " is a directory");
+        if (!Files.exists(file)) throw new IllegalArgumentException("no such " + what + ": " + file);
+    }
+
+    /** Fails, naming the path, unless a file can be created or replaced at {@code file}. */
+    static void requireWritable(Path file, String what) {
+        Path absolute = file.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            throw new IllegalArgumentException("cannot write " + what + " " + file + ": it is a directory");
+        }
+        Path dir = absolute.getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("cannot write " + what + " " + file + ": directory " + dir + " does not exist");
+        }
+    }
+
+    static S4DModel loadModel(Path file, ImportOptions options) throws IOException {
+        requireFile(file, "model file");
+        return ModelFiles.load(file, options);
+    }
+
+    static S4DModel loadModel(Path file) throws IOException {
+        return loadModel(file, ImportOptions.defaults());
+    }
+}

@@ -1,0 +1,178 @@
+package dev.s4d.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.s4d.data.Corpus;
+import dev.s4d.data.DataLocator;
+import dev.s4d.data.Split;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** eval on real sMNIST samples (when the shared data is present) and its refusals. */
+class EvalTest {
+
+    @TempDir
+    static Path models;
+
+    static Path tiny;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void model() {
+        tiny = Cli.tinyModel(models, "tiny.safetensors");
+    }
+
+    /** --data-dir of the shared MNIST copy; the test is skipped where there is none. */
+    private static String dataDir() {
+        var data = Cli.sharedData();
+        assumeTrue(data.isPresent(), "no shared data directory (../shared/data or ../../shared/data) with mnist/");
+        return data.get().toString();
+    }
+
+    private Cli.Result eval(String... extra) {
+        List<String> args = new ArrayList<>(List.of("eval", "--model", tiny.toString(), "--dataset", "smnist", "--limit", "20",
+                "--data-dir", dataDir()));
+        args.addAll(List.of(extra));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    private static String accuracy(String out) {
+        Matcher m = Pattern.compile("accuracy (\\d+\\.\\d+% \\(\\d+/20\\))").matcher(out);
+        assertThat(m.find()).as("an accuracy in:%n%s", out).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void bothEnginesAgreeOnTwentySamples() {
+        Cli.Result conv = eval("--engine", "conv").succeeds();
+        Cli.Result recurrent = eval("--engine", "recurrent", "--batch", "7").succeeds();
+        assertThat(conv.out()).contains("smnist test, 20 samples, conv engine");
+        assertThat(recurrent.out()).contains("smnist test, 20 samples, recurrent engine");
+        assertThat(accuracy(recurrent.out())).isEqualTo(accuracy(conv.out()));
+        // Progress went to stderr, as plain lines (no terminal here), not into the result.
+        assertThat(conv.err()).contains("eval smnist").doesNotContain("\r");
+        assertThat(conv.out()).doesNotContain("ETA");
+    }
+
+    @Test
+    void predictionsAreOneJsonLinePerSample() throws Exception {
+        Path conv = dir.resolve("conv.jsonl");
+        Path recurrent = dir.resolve("recurrent.jsonl");
+        eval("--predictions", conv.toString()).succeeds();
+        assertThat(eval("--engine", "recurrent", "--predictions", recurrent.toString()).succeeds().out())
+                .contains("predictions written to " + recurrent);
+
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(conv);
+        List<String> recurrentLines = Files.readAllLines(recurrent);
+        assertThat(lines).hasSize(20);
+        assertThat(recurrentLines).hasSize(20);
+        for (int i = 0; i < 20; i++) {
+            JsonNode row = json.readTree(lines.get(i));
+            assertThat(row.get("index").asInt()).isEqualTo(i);
+            assertThat(row.get("label").asInt()).isBetween(0, 9);
+            JsonNode logits = row.get("logits");
+            assertThat(logits.isArray()).isTrue();
+            assertThat(logits.size()).isEqualTo(10);
+            int argmax = 0;
+            for (int k = 1; k < 10; k++) if (logits.get(k).asDouble() > logits.get(argmax).asDouble()) argmax = k;
+            assertThat(row.get("prediction").asInt()).isEqualTo(argmax);
+            JsonNode other = json.readTree(recurrentLines.get(i));
+            assertThat(other.get("label")).isEqualTo(row.get("label"));
+            assertThat(other.get("prediction")).isEqualTo(row.get("prediction"));
+        }
+        // Only the two results: the temporary files were moved into place.
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("conv.jsonl", "recurrent.jsonl");
+        }
+        // Written like any other file of the user's, not private as a temp file would be.
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Path reference = Files.createFile(dir.resolve("reference"));
+            assertThat(Files.getPosixFilePermissions(conv)).isEqualTo(Files.getPosixFilePermissions(reference));
+        }
+    }
+
+    @Test
+    void predictionsInAMissingDirectoryFailBeforeAnyWork() {
+        Path target = dir.resolve("missing").resolve("p.jsonl");
+        // No data directory needed: the check comes first.
+        Cli.Result r = Cli.run("eval", "--model", tiny.toString(), "--dataset", "smnist", "--offline",
+                "--data-dir", dir.toString(), "--predictions", target.toString());
+        r.failsWith(1, "cannot write predictions " + target, "directory " + target.getParent() + " does not exist");
+        assertThat(r.err()).doesNotContain(".tmp");
+        assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void failedRunLeavesNoPredictionsBehind() throws Exception {
+        Path target = dir.resolve("p.jsonl");
+        Path empty = Files.createDirectory(dir.resolve("nodata"));
+        Cli.run("eval", "--model", tiny.toString(), "--dataset", "sfashion", "--offline", "--data-dir", empty.toString(),
+                "--predictions", target.toString()).failsWith(1, "not found");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("nodata");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --engine  | foo  | unknown --engine 'foo', expected conv or recurrent
+            --limit   | 0    | --limit must be at least 1, got 0
+            --limit   | -5   | --limit must be at least 1, got -5
+            --batch   | 0    | --batch must be at least 1, got 0
+            --dataset | foo  | unknown task 'foo'
+            --split   | val  | unknown split 'val'
+            """)
+    void badOptionValues(String option, String value, String message) {
+        // Checked without touching data: the data directory here is empty and downloads are off.
+        List<String> args = new ArrayList<>(List.of("eval", "--model", tiny.toString(), "--offline", "--data-dir", dir.toString()));
+        if (!option.equals("--dataset")) args.addAll(List.of("--dataset", "smnist"));
+        args.addAll(List.of(option, value));
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        r.failsWith(1, message);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void mistypedDataDirIsNotSilentlyReplacedByAnother() {
+        Path typo = dir.resolve("dat");
+        Cli.run("eval", "--model", tiny.toString(), "--dataset", "smnist", "--data-dir", typo.toString())
+                .failsWith(1, "--data-dir " + typo + " is not a directory");
+    }
+
+    @Test
+    void modelThatDoesNotFitTheDataset() {
+        Path threeFeatures = Cli.tinyModel(dir, "d3.safetensors", "--d-input", "3");
+        Cli.run("eval", "--model", threeFeatures.toString(), "--dataset", "smnist", "--offline", "--data-dir", dir.toString())
+                .failsWith(1, "the model reads 3 features per token but smnist has 1");
+        Path twoClasses = Cli.tinyModel(dir, "c2.safetensors", "--classes", "2");
+        Cli.run("eval", "--model", twoClasses.toString(), "--dataset", "smnist", "--offline", "--data-dir", dir.toString())
+                .failsWith(1, "the model has 2 outputs but smnist has 10 classes");
+    }
+
+    @Test
+    void offlineWithoutTheFilesListsWhatIsNeeded() throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        // Where Fashion-MNIST is installed (Debian's package, the user cache), offline would succeed.
+        assumeTrue(DataLocator.standard(empty, false).find(Corpus.FASHION_MNIST, Split.TEST).isEmpty(),
+                "Fashion-MNIST is installed on this machine");
+        Cli.Result r = Cli.run("eval", "--model", tiny.toString(), "--dataset", "sfashion", "--offline", "--data-dir", empty.toString());
+        r.failsWith(1, "Fashion-MNIST test files not found", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+                empty.resolve("fashion-mnist").toString(), "offline");
+        assertThat(empty).isEmptyDirectory();
+    }
+}

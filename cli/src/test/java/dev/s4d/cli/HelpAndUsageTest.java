@@ -1,0 +1,105 @@
+package dev.s4d.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** --help, --version and picocli's own usage errors. */
+class HelpAndUsageTest {
+
+    static Stream<Arguments> commands() {
+        return Stream.of(
+                Arguments.of("demo", new String[]{"--model", "--digits"}),
+                Arguments.of("info", new String[]{"MODEL", "--prenorm", "--readout", "--discretization"}),
+                Arguments.of("init", new String[]{"--config", "--out", "--d-input", "--d-model", "--d-state", "--layers",
+                        "--classes", "--flavour", "--prenorm", "--readout", "--discretization", "--a-init", "--dt-min", "--dt-max", "--seed"}),
+                Arguments.of("eval", new String[]{"--model", "--dataset", "--split", "--limit", "--data-dir", "--offline",
+                        "--engine", "--batch", "--predictions"}),
+                Arguments.of("stream", new String[]{"--model", "--dataset", "--limit", "--data-dir", "--offline", "--streams", "--threads"}),
+                Arguments.of("bench", new String[]{"--model", "--preset", "--flavour", "--length", "--streams", "--batch",
+                        "--repeats", "--peak-gflops", "--only"}));
+    }
+
+    @ParameterizedTest(name = "{0} --help")
+    @MethodSource("commands")
+    void helpOfEveryCommandListsItsOptions(String command, String[] options) {
+        Cli.Result r = Cli.run(command, "--help").succeeds();
+        assertThat(r.out()).startsWith("Usage: s4d " + command).contains(options).contains("--help");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "help {0}")
+    @MethodSource("commands")
+    void helpSubcommandShowsTheSameText(String command, String[] options) {
+        assertThat(Cli.run("help", command).succeeds().out()).isEqualTo(Cli.run(command, "--help").out());
+    }
+
+    @Test
+    void topLevelHelpListsEveryCommand() {
+        Cli.Result r = Cli.run("--help").succeeds();
+        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "eval", "stream", "bench", "help");
+    }
+
+    @Test
+    void version() {
+        Cli.Result r = Cli.run("--version").succeeds();
+        assertThat(r.out()).startsWith("s4d ").contains("Java " + Runtime.version(), "kernels: ");
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        // picocli: a command without subcommand given runs Main itself, which is not runnable.
+        Cli.Result r = Cli.run();
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Usage: s4d");
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Cli.run("evaluate").failsWith(2, "Unmatched argument", "'evaluate'");
+    }
+
+    @Test
+    void missingRequiredOptionIsAUsageError() {
+        Cli.run("eval", "--dataset", "smnist").failsWith(2, "Missing required option", "--model", "Usage: s4d eval");
+        Cli.run("info").failsWith(2, "Missing required parameter", "MODEL");
+        Cli.run("init").failsWith(2, "Missing required option", "--out");
+    }
+
+    @Test
+    void malformedNumberIsAUsageError() {
+        Cli.run("demo", "--digits", "ten").failsWith(2, "--digits", "'ten'");
+    }
+
+    @Test
+    void badEnumOptionNamesTheValueAndTheChoices() {
+        Cli.Result r = Cli.run("info", "x.safetensors", "--readout", "first")
+                .failsWith(2, "--readout", "unknown readout 'first'", "mean", "last");
+        // picocli would otherwise add "(java.lang.IllegalArgumentException: ...)".
+        assertThat(r.err()).doesNotContain("IllegalArgumentException", "cannot convert");
+        Cli.run("info", "x.safetensors", "--discretization", "euler").failsWith(2, "--discretization", "'euler'", "zoh", "bilinear");
+    }
+
+    @Test
+    void launcherEntryPointPrintsToSystemOut() {
+        // Main.run(String...) is what ./s4d calls: it must still print to the process's own streams.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int code;
+        try {
+            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            code = Main.run("--version");
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(code).isZero();
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).startsWith("s4d ");
+    }
+}
