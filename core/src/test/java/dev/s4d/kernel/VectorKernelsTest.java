@@ -365,6 +365,74 @@ class VectorKernelsTest {
 
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * The tests above mostly run the Vector API's Java fallback (interpreter and C1); the intrinsics
+     * (masked AVX-512 loads and stores, SVML exp, FMA) only appear once C2 has compiled a kernel. So the
+     * same comparisons are repeated here a few thousand times, checking every round, so that the
+     * compiled code is checked as well.
+     */
+    @Test
+    void compiledCodeAgreesToo() {
+        SplittableRandom rnd = new SplittableRandom(71);
+        // linear: 6-row tiles, a 2-row tile and a lone row, a partial panel, an odd input count
+        int rows = 9, in = 33, out = 70;
+        float[] x = random(rnd, rows * in, 2), w = random(rnd, out * in, 0.2), bias = random(rnd, out, 0.5);
+        float[] expected = new float[rows * out];
+        SCALAR.linear(x, 0, rows, in, w, bias, out, expected, 0);
+        double[] tol = new double[expected.length];
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                double mag = Math.abs(bias[o]);
+                for (int i = 0; i < in; i++) mag += Math.abs((double) x[r * in + i] * w[o * in + i]);
+                tol[r * out + o] = (2.0 * in + 4) * U * mag;
+            }
+        }
+        PackedWeights packed = vector.pack(w, out, in);
+        // gelu on values spread over both branches and the tails
+        float[] g = random(rnd, 1001, 12);
+        float[] gExpected = g.clone();
+        SCALAR.gelu(gExpected, 0, g.length);
+        // diagonal step from a fixed state
+        int streams = 3, channels = 37, modes = 5;
+        Diag c = Diag.random(rnd, modes, channels);
+        float[] sRe = random(rnd, streams * modes * channels, 1), sIm = random(rnd, streams * modes * channels, 1);
+        float[] u = random(rnd, streams * channels, 1);
+        float[] dRe = sRe.clone(), dIm = sIm.clone(), dy = new float[streams * channels];
+        SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, dRe, dIm, dy);
+        // glu
+        float[] z = random(rnd, 4 * 2 * 45, 10), gluExpected = new float[4 * 45];
+        SCALAR.glu(z, 4, 45, gluExpected);
+
+        double[] diagTol = new double[dy.length], stateTol = new double[dRe.length], gluTol = new double[gluExpected.length];
+        for (int i = 0; i < dy.length; i++) diagTol[i] = 1e-5 * (1 + Math.abs(dy[i]));
+        for (int i = 0; i < dRe.length; i++) stateTol[i] = 1e-6 * (1 + Math.abs(dRe[i]));
+        for (int i = 0; i < gluTol.length; i++) gluTol[i] = 8 * U * Math.abs(gluExpected[i]) + Float.MIN_NORMAL;
+        float[] y = new float[expected.length], gv = new float[g.length], vRe = new float[sRe.length],
+                vIm = new float[sIm.length], vy = new float[dy.length], gluGot = new float[gluExpected.length];
+        for (int round = 0; round < 3000; round++) {
+            vector.linear(x, 0, rows, packed, bias, y, 0);
+            assertClose(y, expected, tol, "packed linear, round " + round);
+            if (round % 4 == 0) {
+                vector.linear(x, 0, rows, in, w, bias, out, y, 0);
+                assertClose(y, expected, tol, "unpacked linear, round " + round);
+            }
+            System.arraycopy(g, 0, gv, 0, g.length);
+            vector.gelu(gv, 0, gv.length);
+            for (int i = 0; i < g.length; i++) {
+                if (Math.abs(gv[i] - gExpected[i]) > 1e-7 * Math.abs(g[i]) + Math.ulp(gExpected[i])) {
+                    fail("gelu(" + g[i] + ") = " + gv[i] + ", expected " + gExpected[i] + " in round " + round);
+                }
+            }
+            System.arraycopy(sRe, 0, vRe, 0, sRe.length);
+            System.arraycopy(sIm, 0, vIm, 0, sIm.length);
+            vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, vRe, vIm, vy);
+            assertClose(vy, dy, diagTol, "diagonal step, round " + round);
+            assertClose(vRe, dRe, stateTol, "diagonal state, round " + round);
+            vector.glu(z, 4, 45, gluGot);
+            assertClose(gluGot, gluExpected, gluTol, "glu, round " + round);
+        }
+    }
+
     private static void assertClose(float[] got, float[] expected, double[] tol, String what) {
         assertThat(got).as(what + ": length").hasSameSizeAs(expected);
         for (int i = 0; i < got.length; i++) {
