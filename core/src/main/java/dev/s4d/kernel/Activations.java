@@ -35,6 +35,23 @@ public final class Activations {
         return x < 0 ? -r : r;
     }
 
+    /**
+     * erfc(x) = 1 − erf(x), with full relative accuracy for large positive x (the continued fraction
+     * above 3, where 1 − erf would cancel) and 1 − erf(x) below 3 (at most ~5·10⁻¹² relative near 3).
+     */
+    public static double erfc(double x) {
+        if (Double.isNaN(x)) return x;
+        return x >= 3.0 ? erfcContinuedFraction(x) : 1.0 - erf(x);
+    }
+
+    /**
+     * The standard normal distribution function Φ(x) = ½·erfc(−x/√2), accurate relative to its value
+     * in both tails (Φ(−10) ≈ 7.6·10⁻²⁴ comes out right, not as 0 from 1 + erf).
+     */
+    public static double phi(double x) {
+        return 0.5 * erfc(-x * INV_SQRT2);
+    }
+
     /** erfc(x) for x ≥ 3 from its continued fraction, evaluated bottom-up at a depth that has converged. */
     private static double erfcContinuedFraction(double x) {
         double f = x;
@@ -42,9 +59,15 @@ public final class Activations {
         return Math.exp(-x * x) * INV_SQRT_PI / f;
     }
 
-    /** GELU, exact form: x·Φ(x) = x/2·(1 + erf(x/√2)). */
+    /**
+     * GELU, exact form: x·Φ(x) = x/2·(1 + erf(x/√2)), computed as x·Φ(x) with Φ from erfc so that the
+     * negative tail keeps its relative accuracy. Infinities take the limits: gelu(+∞) = +∞ and
+     * gelu(−∞) = −0 (the naive product −∞·0 would be NaN; −0 is also what every finite x below about
+     * −14 gives in float, where x·Φ(x) underflows). NaN gives NaN.
+     */
     public static double gelu(double x) {
-        return 0.5 * x * (1.0 + erf(x * INV_SQRT2));
+        if (x == Double.NEGATIVE_INFINITY) return -0.0;
+        return x * phi(x);
     }
 
     public static float gelu(float x) {

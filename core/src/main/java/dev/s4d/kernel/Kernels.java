@@ -16,9 +16,23 @@ public interface Kernels {
      * @param x    rows × in, starting at {@code xOff}
      * @param w    out × in (PyTorch's Linear layout)
      * @param bias out values, or null for none
-     * @param y    rows × out, starting at {@code yOff}; overwritten
+     * @param y    rows × out, starting at {@code yOff}; overwritten; must not overlap x
      */
     void linear(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out, float[] y, int yOff);
+
+    /**
+     * Prepares (copies and, for the vector kernels, re-lays out) an out × in weight matrix for repeated
+     * {@link #linear(float[], int, int, PackedWeights, float[], float[], int)} calls. Pack once per layer,
+     * not per call: packing costs about as much as a few dozen rows of the product.
+     */
+    PackedWeights pack(float[] w, int out, int in);
+
+    /**
+     * The same dense layer as {@link #linear(float[], int, int, int, float[], float[], int, float[], int)}
+     * with pre-packed weights ({@code in} and {@code out} come from {@code w}). This is the fast path for
+     * few rows (a single stream is a matrix-vector product) and the one to use in loops.
+     */
+    void linear(float[] x, int xOff, int rows, PackedWeights w, float[] bias, float[] y, int yOff);
 
     /**
      * One token of the diagonal complex recurrence for many independent streams, with the output

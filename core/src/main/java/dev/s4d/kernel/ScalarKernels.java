@@ -26,6 +26,17 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /** No layout of its own: the pack is the row-major copy. */
+    @Override
+    public PackedWeights pack(float[] w, int out, int in) {
+        return new PackedWeights(out, in, PackedWeights.copyRowMajor(w, out, in), 0, null);
+    }
+
+    @Override
+    public void linear(float[] x, int xOff, int rows, PackedWeights w, float[] bias, float[] y, int yOff) {
+        linear(x, xOff, rows, w.in, w.rowMajor, bias, w.out, y, yOff);
+    }
+
     @Override
     public void diagonalStep(int streams, int channels, int modes,
                              float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,

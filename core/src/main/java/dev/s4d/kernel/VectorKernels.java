@@ -1,11 +1,588 @@
 package dev.s4d.kernel;
 
-/** Placeholder until the Vector API kernels land: delegates to the scalar specification. */
-final class VectorKernels {
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernels with the Vector API at the platform's preferred width (16 floats with AVX-512). Any size
+ * and offset works: the element-wise loops and the diagonal step finish with a lane-masked partial
+ * vector, and the matrix product writes a partial last panel through a scratch tile.
+ *
+ * <p>{@code linear} is a register-tiled matrix product: 6 rows × 4 vectors of outputs are accumulated
+ * in 24 registers while the weights stream from column panels of wᵀ (see {@link PackedWeights}) and the
+ * inputs are broadcast one value at a time. Fewer than 6 remaining rows use 2-row and 1-row tiles; the
+ * 1-row tile (a single stream: a matrix-vector product) covers two panels at once for 8 independent sums.
+ * With unpacked weights and fewer than {@link #PACK_ROWS} rows the weights are used in place as dot
+ * products instead, since packing costs about as much as a dozen such rows.
+ *
+ * <p>GELU needs Φ(x) without erf, which the Vector API lacks; see {@link #phiLoop}.
+ *
+ * <p>Vector API code is only fast once C2 has compiled it: before that the interpreter and C1 run the
+ * API's Java fallback, one to two orders of magnitude slower. Expect a warm-up of a few thousand calls
+ * (up to a few seconds) before steady speed. Vectors are never passed between methods that might not
+ * be inlined (that would box them), and the large tiles avoid masked operations, on which C1 gives up.
+ */
+final class VectorKernels implements Kernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Output columns per weight panel: the register tile is 4 vectors wide. */
+    static final int PANEL = 4 * L;
+    /** With unpacked weights, from this many rows on the weights are packed (into scratch) per call. */
+    static final int PACK_ROWS = 16;
+
     private VectorKernels() {
     }
 
+    /** The vector kernels, or the scalar ones when the preferred species is too narrow to be real SIMD. */
     static Kernels create() {
-        return ScalarKernels.INSTANCE;
+        return L >= 4 ? new VectorKernels() : ScalarKernels.INSTANCE;
+    }
+
+    @Override
+    public String name() {
+        return "vector(" + S.vectorBitSize() + "-bit)";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // linear
+
+    @Override
+    public PackedWeights pack(float[] w, int out, int in) {
+        float[] rowMajor = PackedWeights.copyRowMajor(w, out, in);
+        float[] panels = new float[panelCount(out) * in * PANEL];
+        packPanels(rowMajor, out, in, panels);
+        return new PackedWeights(out, in, rowMajor, PANEL, panels);
+    }
+
+    @Override
+    public void linear(float[] x, int xOff, int rows, PackedWeights w, float[] bias, float[] y, int yOff) {
+        if (w.panelWidth == PANEL) {
+            gemm(x, xOff, rows, w.in, w.panels, bias, w.out, y, yOff);
+        } else {
+            linear(x, xOff, rows, w.in, w.rowMajor, bias, w.out, y, yOff);
+        }
+    }
+
+    @Override
+    public void linear(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out, float[] y, int yOff) {
+        if (rows <= 0 || out <= 0) return;
+        if (rows < PACK_ROWS) {
+            dotRows(x, xOff, rows, in, w, bias, out, y, yOff);
+            return;
+        }
+        int size = panelCount(out) * in * PANEL;
+        GemmScratch scratch = GEMM_SCRATCH.get();
+        if (scratch.panels.length < size) scratch.panels = new float[size];
+        float[] panels = scratch.panels;
+        packPanels(w, out, in, panels);
+        gemm(x, xOff, rows, in, panels, bias, out, y, yOff);
+    }
+
+    private static int panelCount(int out) {
+        return (out + PANEL - 1) / PANEL;
+    }
+
+    /** Writes the panel layout of w (out × in) into {@code dst}, zeroing the columns past {@code out}. */
+    static void packPanels(float[] w, int out, int in, float[] dst) {
+        int np = panelCount(out);
+        for (int p = 0; p < np; p++) {
+            int base = p * in * PANEL;
+            int col = p * PANEL;
+            int valid = Math.min(PANEL, out - col);
+            for (int c = 0; c < valid; c++) {
+                int wo = (col + c) * in;
+                for (int i = 0; i < in; i++) dst[base + i * PANEL + c] = w[wo + i];
+            }
+            if (valid < PANEL) {
+                for (int i = 0; i < in; i++) {
+                    java.util.Arrays.fill(dst, base + i * PANEL + valid, base + (i + 1) * PANEL, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * Per-thread buffers of the matrix product: weights packed per call, the bias padded to whole panels,
+     * and one tile of output.
+     */
+    private static final class GemmScratch {
+        float[] panels = new float[0];
+        float[] bias = new float[PANEL];
+        final float[] tile = new float[6 * 2 * PANEL];
+    }
+
+    private static final ThreadLocal<GemmScratch> GEMM_SCRATCH = ThreadLocal.withInitial(GemmScratch::new);
+
+    /**
+     * y = x·wᵀ + bias over panels: 6-row tiles, then 2-row tiles, then one row. The tiles write whole
+     * panels without masks (which keeps them small enough for C1 to compile, so that C2 gets to them
+     * sooner); a last, partial panel is written to a scratch tile and its existing columns copied out.
+     */
+    private static void gemm(float[] x, int xOff, int rows, int in, float[] pk, float[] bias, int out,
+                             float[] y, int yOff) {
+        int np = panelCount(out);
+        int full = out / PANEL;                       // panels whose columns all exist
+        int rest = out - full * PANEL;                // columns of the partial panel, if any
+        GemmScratch scratch = GEMM_SCRATCH.get();
+        if (scratch.bias.length < np * PANEL) scratch.bias = new float[np * PANEL];
+        float[] b = scratch.bias;
+        if (bias != null) System.arraycopy(bias, 0, b, 0, out);
+        java.util.Arrays.fill(b, bias != null ? out : 0, np * PANEL, 0f);
+        float[] tile = scratch.tile;
+        int r = 0;
+        for (; r + 6 <= rows; r += 6) {
+            int xr = xOff + r * in, yr = yOff + r * out;
+            for (int p = 0; p < full; p++) tile6(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
+            if (rest > 0) {
+                tile6(x, xr, in, pk, full, b, tile, 0, PANEL);
+                for (int k = 0; k < 6; k++) System.arraycopy(tile, k * PANEL, y, yr + k * out + full * PANEL, rest);
+            }
+        }
+        for (; r + 2 <= rows; r += 2) {
+            int xr = xOff + r * in, yr = yOff + r * out;
+            for (int p = 0; p < full; p++) tile2(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
+            if (rest > 0) {
+                tile2(x, xr, in, pk, full, b, tile, 0, PANEL);
+                for (int k = 0; k < 2; k++) System.arraycopy(tile, k * PANEL, y, yr + k * out + full * PANEL, rest);
+            }
+        }
+        if (r < rows) {
+            int xr = xOff + r * in, yr = yOff + r * out;
+            int p = 0;
+            for (; p + 2 <= full; p += 2) row1Pair(x, xr, in, pk, p, b, y, yr + p * PANEL);
+            if (p + 2 <= np) {                        // the pair holding the partial panel
+                row1Pair(x, xr, in, pk, p, b, tile, 0);
+                System.arraycopy(tile, 0, y, yr + p * PANEL, out - p * PANEL);
+            } else if (p < np) {                      // one panel left over, whole or partial
+                row1Single(x, xr, in, pk, p, b, tile, 0);
+                System.arraycopy(tile, 0, y, yr + p * PANEL, out - p * PANEL);
+            }
+        }
+    }
+
+    // The tiles keep every vector inside one method: a vector passed to or returned from a call that
+    // C2 declines to inline is boxed on the heap, which costs more than the tile itself. Each writes
+    // whole panels to dst at dOff, rows dStride apart; bias is padded to whole panels.
+
+    /** Rows xr… (6 of them) × panel p. */
+    private static void tile6(float[] x, int xr, int in, float[] pk, int p, float[] bias,
+                              float[] dst, int dOff, int dStride) {
+        int col = p * PANEL;
+        FloatVector c00 = FloatVector.fromArray(S, bias, col);
+        FloatVector c01 = FloatVector.fromArray(S, bias, col + L);
+        FloatVector c02 = FloatVector.fromArray(S, bias, col + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(S, bias, col + 3 * L);
+        FloatVector c10 = c00, c11 = c01, c12 = c02, c13 = c03;
+        FloatVector c20 = c00, c21 = c01, c22 = c02, c23 = c03;
+        FloatVector c30 = c00, c31 = c01, c32 = c02, c33 = c03;
+        FloatVector c40 = c00, c41 = c01, c42 = c02, c43 = c03;
+        FloatVector c50 = c00, c51 = c01, c52 = c02, c53 = c03;
+        int wb = p * in * PANEL;
+        for (int i = 0; i < in; i++) {
+            int wi = wb + i * PANEL;
+            FloatVector w0 = FloatVector.fromArray(S, pk, wi);
+            FloatVector w1 = FloatVector.fromArray(S, pk, wi + L);
+            FloatVector w2 = FloatVector.fromArray(S, pk, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, pk, wi + 3 * L);
+            FloatVector a = FloatVector.broadcast(S, x[xr + i]);
+            c00 = w0.fma(a, c00); c01 = w1.fma(a, c01); c02 = w2.fma(a, c02); c03 = w3.fma(a, c03);
+            a = FloatVector.broadcast(S, x[xr + in + i]);
+            c10 = w0.fma(a, c10); c11 = w1.fma(a, c11); c12 = w2.fma(a, c12); c13 = w3.fma(a, c13);
+            a = FloatVector.broadcast(S, x[xr + 2 * in + i]);
+            c20 = w0.fma(a, c20); c21 = w1.fma(a, c21); c22 = w2.fma(a, c22); c23 = w3.fma(a, c23);
+            a = FloatVector.broadcast(S, x[xr + 3 * in + i]);
+            c30 = w0.fma(a, c30); c31 = w1.fma(a, c31); c32 = w2.fma(a, c32); c33 = w3.fma(a, c33);
+            a = FloatVector.broadcast(S, x[xr + 4 * in + i]);
+            c40 = w0.fma(a, c40); c41 = w1.fma(a, c41); c42 = w2.fma(a, c42); c43 = w3.fma(a, c43);
+            a = FloatVector.broadcast(S, x[xr + 5 * in + i]);
+            c50 = w0.fma(a, c50); c51 = w1.fma(a, c51); c52 = w2.fma(a, c52); c53 = w3.fma(a, c53);
+        }
+        int o = dOff;
+        c00.intoArray(dst, o); c01.intoArray(dst, o + L); c02.intoArray(dst, o + 2 * L); c03.intoArray(dst, o + 3 * L);
+        o += dStride;
+        c10.intoArray(dst, o); c11.intoArray(dst, o + L); c12.intoArray(dst, o + 2 * L); c13.intoArray(dst, o + 3 * L);
+        o += dStride;
+        c20.intoArray(dst, o); c21.intoArray(dst, o + L); c22.intoArray(dst, o + 2 * L); c23.intoArray(dst, o + 3 * L);
+        o += dStride;
+        c30.intoArray(dst, o); c31.intoArray(dst, o + L); c32.intoArray(dst, o + 2 * L); c33.intoArray(dst, o + 3 * L);
+        o += dStride;
+        c40.intoArray(dst, o); c41.intoArray(dst, o + L); c42.intoArray(dst, o + 2 * L); c43.intoArray(dst, o + 3 * L);
+        o += dStride;
+        c50.intoArray(dst, o); c51.intoArray(dst, o + L); c52.intoArray(dst, o + 2 * L); c53.intoArray(dst, o + 3 * L);
+    }
+
+    /** Rows xr, xr + in × panel p. */
+    private static void tile2(float[] x, int xr, int in, float[] pk, int p, float[] bias,
+                              float[] dst, int dOff, int dStride) {
+        int col = p * PANEL;
+        FloatVector c00 = FloatVector.fromArray(S, bias, col);
+        FloatVector c01 = FloatVector.fromArray(S, bias, col + L);
+        FloatVector c02 = FloatVector.fromArray(S, bias, col + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(S, bias, col + 3 * L);
+        FloatVector c10 = c00, c11 = c01, c12 = c02, c13 = c03;
+        int wb = p * in * PANEL;
+        for (int i = 0; i < in; i++) {
+            int wi = wb + i * PANEL;
+            FloatVector w0 = FloatVector.fromArray(S, pk, wi);
+            FloatVector w1 = FloatVector.fromArray(S, pk, wi + L);
+            FloatVector w2 = FloatVector.fromArray(S, pk, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, pk, wi + 3 * L);
+            FloatVector a = FloatVector.broadcast(S, x[xr + i]);
+            c00 = w0.fma(a, c00); c01 = w1.fma(a, c01); c02 = w2.fma(a, c02); c03 = w3.fma(a, c03);
+            a = FloatVector.broadcast(S, x[xr + in + i]);
+            c10 = w0.fma(a, c10); c11 = w1.fma(a, c11); c12 = w2.fma(a, c12); c13 = w3.fma(a, c13);
+        }
+        int o = dOff;
+        c00.intoArray(dst, o); c01.intoArray(dst, o + L); c02.intoArray(dst, o + 2 * L); c03.intoArray(dst, o + 3 * L);
+        o += dStride;
+        c10.intoArray(dst, o); c11.intoArray(dst, o + L); c12.intoArray(dst, o + 2 * L); c13.intoArray(dst, o + 3 * L);
+    }
+
+    /**
+     * One row × panels p and p + 1 (written contiguously): 8 independent sums hide the FMA latency. A
+     * lone row has no other reuse: it is a matrix-vector product, bound by reading the weights.
+     */
+    private static void row1Pair(float[] x, int xr, int in, float[] pk, int p, float[] bias, float[] dst, int dOff) {
+        int col = p * PANEL;
+        FloatVector c0 = FloatVector.fromArray(S, bias, col);
+        FloatVector c1 = FloatVector.fromArray(S, bias, col + L);
+        FloatVector c2 = FloatVector.fromArray(S, bias, col + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, bias, col + 3 * L);
+        FloatVector c4 = FloatVector.fromArray(S, bias, col + 4 * L);
+        FloatVector c5 = FloatVector.fromArray(S, bias, col + 5 * L);
+        FloatVector c6 = FloatVector.fromArray(S, bias, col + 6 * L);
+        FloatVector c7 = FloatVector.fromArray(S, bias, col + 7 * L);
+        int wa = p * in * PANEL;
+        int wb = wa + in * PANEL;
+        for (int i = 0; i < in; i++) {
+            FloatVector a = FloatVector.broadcast(S, x[xr + i]);
+            int ia = wa + i * PANEL;
+            int ib = wb + i * PANEL;
+            c0 = FloatVector.fromArray(S, pk, ia).fma(a, c0);
+            c1 = FloatVector.fromArray(S, pk, ia + L).fma(a, c1);
+            c2 = FloatVector.fromArray(S, pk, ia + 2 * L).fma(a, c2);
+            c3 = FloatVector.fromArray(S, pk, ia + 3 * L).fma(a, c3);
+            c4 = FloatVector.fromArray(S, pk, ib).fma(a, c4);
+            c5 = FloatVector.fromArray(S, pk, ib + L).fma(a, c5);
+            c6 = FloatVector.fromArray(S, pk, ib + 2 * L).fma(a, c6);
+            c7 = FloatVector.fromArray(S, pk, ib + 3 * L).fma(a, c7);
+        }
+        c0.intoArray(dst, dOff); c1.intoArray(dst, dOff + L); c2.intoArray(dst, dOff + 2 * L); c3.intoArray(dst, dOff + 3 * L);
+        c4.intoArray(dst, dOff + 4 * L); c5.intoArray(dst, dOff + 5 * L); c6.intoArray(dst, dOff + 6 * L); c7.intoArray(dst, dOff + 7 * L);
+    }
+
+    /** One row × panel p, its 8 sums taken over even and odd inputs separately. */
+    private static void row1Single(float[] x, int xr, int in, float[] pk, int p, float[] bias, float[] dst, int dOff) {
+        int col = p * PANEL;
+        FloatVector c0 = FloatVector.fromArray(S, bias, col);
+        FloatVector c1 = FloatVector.fromArray(S, bias, col + L);
+        FloatVector c2 = FloatVector.fromArray(S, bias, col + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, bias, col + 3 * L);
+        FloatVector e0 = FloatVector.zero(S), e1 = e0, e2 = e0, e3 = e0;
+        int wa = p * in * PANEL;
+        int i = 0;
+        for (; i + 2 <= in; i += 2) {
+            FloatVector a = FloatVector.broadcast(S, x[xr + i]);
+            FloatVector b = FloatVector.broadcast(S, x[xr + i + 1]);
+            int ia = wa + i * PANEL;
+            int ib = ia + PANEL;
+            c0 = FloatVector.fromArray(S, pk, ia).fma(a, c0);
+            c1 = FloatVector.fromArray(S, pk, ia + L).fma(a, c1);
+            c2 = FloatVector.fromArray(S, pk, ia + 2 * L).fma(a, c2);
+            c3 = FloatVector.fromArray(S, pk, ia + 3 * L).fma(a, c3);
+            e0 = FloatVector.fromArray(S, pk, ib).fma(b, e0);
+            e1 = FloatVector.fromArray(S, pk, ib + L).fma(b, e1);
+            e2 = FloatVector.fromArray(S, pk, ib + 2 * L).fma(b, e2);
+            e3 = FloatVector.fromArray(S, pk, ib + 3 * L).fma(b, e3);
+        }
+        if (i < in) {
+            FloatVector a = FloatVector.broadcast(S, x[xr + i]);
+            int ia = wa + i * PANEL;
+            c0 = FloatVector.fromArray(S, pk, ia).fma(a, c0);
+            c1 = FloatVector.fromArray(S, pk, ia + L).fma(a, c1);
+            c2 = FloatVector.fromArray(S, pk, ia + 2 * L).fma(a, c2);
+            c3 = FloatVector.fromArray(S, pk, ia + 3 * L).fma(a, c3);
+        }
+        c0.add(e0).intoArray(dst, dOff);
+        c1.add(e1).intoArray(dst, dOff + L);
+        c2.add(e2).intoArray(dst, dOff + 2 * L);
+        c3.add(e3).intoArray(dst, dOff + 3 * L);
+    }
+
+    /**
+     * Few rows with weights in place: per row, four outputs at a time as dot products over the inputs
+     * (one load of x serves four rows of w), each finished by a horizontal sum. Split into small methods
+     * on purpose: C1 runs out of registers on large Vector API methods, and a method whose C1 compile
+     * fails can stay in slow tiers for a long time instead of reaching C2.
+     */
+    private static void dotRows(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
+                                float[] y, int yOff) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xOff + r * in;
+            int yr = yOff + r * out;
+            int o = 0;
+            for (; o + 4 <= out; o += 4) dot4(x, xr, in, w, o, bias, y, yr);
+            for (; o < out; o++) y[yr + o] = biasAt(bias, o) + dot(x, xr, w, o * in, in);
+        }
+    }
+
+    /** y[yr + o … o+3] = bias + the dot products of x (from xr) with rows o … o+3 of w. */
+    private static void dot4(float[] x, int xr, int in, float[] w, int o, float[] bias, float[] y, int yr) {
+        int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i <= in - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xr + i);
+            a0 = FloatVector.fromArray(S, w, w0 + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, w, w1 + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, w2 + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, w3 + i).fma(xv, a3);
+        }
+        if (i < in) {
+            VectorMask<Float> m = S.indexInRange(i, in);
+            FloatVector xv = FloatVector.fromArray(S, x, xr + i, m);
+            a0 = FloatVector.fromArray(S, w, w0 + i, m).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, w, w1 + i, m).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, w2 + i, m).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, w3 + i, m).fma(xv, a3);
+        }
+        y[yr + o] = biasAt(bias, o) + a0.reduceLanes(VectorOperators.ADD);
+        y[yr + o + 1] = biasAt(bias, o + 1) + a1.reduceLanes(VectorOperators.ADD);
+        y[yr + o + 2] = biasAt(bias, o + 2) + a2.reduceLanes(VectorOperators.ADD);
+        y[yr + o + 3] = biasAt(bias, o + 3) + a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The dot product of x (from xr) and w (from wo) over n values. */
+    private static float dot(float[] x, int xr, float[] w, int wo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            acc = FloatVector.fromArray(S, w, wo + i).fma(FloatVector.fromArray(S, x, xr + i), acc);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            acc = FloatVector.fromArray(S, w, wo + i, m).fma(FloatVector.fromArray(S, x, xr + i, m), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float biasAt(float[] bias, int o) {
+        return bias == null ? 0f : bias[o];
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // diagonal recurrence
+
+    @Override
+    public void diagonalStep(int streams, int channels, int modes,
+                             float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
+                             float[] u, float[] sRe, float[] sIm, float[] y) {
+        int hv = channels - channels % L;
+        for (int s = 0; s < streams; s++) {
+            for (int h = 0; h < hv; h += L) stepChannels(s, h, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
+            if (hv < channels) stepLastChannels(s, hv, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
+        }
+    }
+
+    /**
+     * Stream s, channels h … h + L − 1: the output sum stays in a register while the modes go by (each
+     * mode's coefficients and states are one vector, {@code channels} floats after the previous one).
+     */
+    private static void stepChannels(int s, int h, int channels, int modes,
+                                     float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
+                                     float[] u, float[] sRe, float[] sIm, float[] y) {
+        int us = s * channels + h;
+        int sb = s * modes * channels;
+        FloatVector uv = FloatVector.fromArray(S, u, us);
+        FloatVector acc = FloatVector.zero(S);
+        for (int m = 0, cm = h; m < modes; m++, cm += channels) {
+            int sm = sb + cm;
+            FloatVector ar = FloatVector.fromArray(S, aRe, cm);
+            FloatVector ai = FloatVector.fromArray(S, aIm, cm);
+            FloatVector xr = FloatVector.fromArray(S, sRe, sm);
+            FloatVector xi = FloatVector.fromArray(S, sIm, sm);
+            FloatVector nr = ar.fma(xr, uv.sub(ai.mul(xi)));   // ar·xr − ai·xi + u
+            FloatVector ni = ar.fma(xi, ai.mul(xr));           // ar·xi + ai·xr
+            nr.intoArray(sRe, sm);
+            ni.intoArray(sIm, sm);
+            acc = FloatVector.fromArray(S, cRe, cm).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, cm).mul(ni));
+        }
+        FloatVector.fromArray(S, d, h).fma(uv, acc.add(acc)).intoArray(y, us);
+    }
+
+    /** As {@link #stepChannels} for the last channels h … channels − 1, fewer than a vector. */
+    private static void stepLastChannels(int s, int h, int channels, int modes,
+                                         float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
+                                         float[] u, float[] sRe, float[] sIm, float[] y) {
+        VectorMask<Float> k = S.indexInRange(h, channels);
+        int us = s * channels + h;
+        int sb = s * modes * channels;
+        FloatVector uv = FloatVector.fromArray(S, u, us, k);
+        FloatVector acc = FloatVector.zero(S);
+        for (int m = 0, cm = h; m < modes; m++, cm += channels) {
+            int sm = sb + cm;
+            FloatVector ar = FloatVector.fromArray(S, aRe, cm, k);
+            FloatVector ai = FloatVector.fromArray(S, aIm, cm, k);
+            FloatVector xr = FloatVector.fromArray(S, sRe, sm, k);
+            FloatVector xi = FloatVector.fromArray(S, sIm, sm, k);
+            FloatVector nr = ar.fma(xr, uv.sub(ai.mul(xi)));
+            FloatVector ni = ar.fma(xi, ai.mul(xr));
+            nr.intoArray(sRe, sm, k);
+            ni.intoArray(sIm, sm, k);
+            acc = FloatVector.fromArray(S, cRe, cm, k).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, cm, k).mul(ni));
+        }
+        FloatVector.fromArray(S, d, h, k).fma(uv, acc.add(acc)).intoArray(y, us, k);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // element-wise
+
+    /**
+     * x·Φ(x) with Φ as in {@link #phiLoop}. gelu(+∞) = +∞, gelu(−∞) = −0 as in
+     * {@link Activations#gelu(double)}, NaN stays NaN.
+     */
+    @Override
+    public void gelu(float[] a, int off, int n) {
+        phiLoop(a, off, a, off, n, true);
+    }
+
+    /** Φ of n values, for the accuracy tests. */
+    static void phi(float[] src, float[] dst, int n) {
+        phiLoop(src, 0, dst, 0, n, false);
+    }
+
+    // Φ(x) − ½ = x·P(x²) on |x| ≤ 1.5; max error of the polynomial 6.6e-10. These and R below were
+    // fitted for this class (weighted least squares in double, reweighted towards minimax).
+    private static final float P0 = 3.989422738e-01f, P1 = -6.649026825e-02f, P2 = 9.973010007e-03f,
+            P3 = -1.186143004e-03f, P4 = 1.141044825e-04f, P5 = -8.629876164e-06f, P6 = 3.995907410e-07f;
+    // R(t) = erfc(|x|/√2)·exp(x²/2)/t with t = 1/(1 + |x|/4) on 0.75 ≤ |x| ≤ 14; max relative error
+    // of the polynomial 1.3e-8.
+    private static final float R0 = 1.995277337e-01f, R1 = 1.982930864e-01f, R2 = 1.975168552e-01f,
+            R3 = 1.095119426e-01f, R4 = 2.880142589e-01f, R5 = -2.221413800e-01f, R6 = 4.038947456e-01f,
+            R7 = -2.016207121e-01f, R8 = 2.698670684e-02f;
+
+    /**
+     * dst = x·Φ(x) (gelu) or Φ(x) of src. The Vector API has no erf, so Φ, the standard normal
+     * distribution function ½·(1 + erf(x/√2)), is approximated here in float: within 1·10⁻⁷ of the true
+     * value (the tests check a dense grid; the fits contribute ≤ 1.3·10⁻⁸, the rest is float rounding)
+     * and, below 0, within 5·10⁻⁷ of it relatively. Approximating Φ directly rather than erf avoids the
+     * cancellation in 1 + erf for negative x, so the negative tail keeps its relative accuracy.
+     * <ul>
+     *   <li>−0.75 &lt; x &lt; 1.5: Φ = ½ + x·P(x²), an odd polynomial of degree 13 (the interval stops
+     *       at −0.75 on the left because ½ + x·P cancels as Φ gets small);</li>
+     *   <li>otherwise Φ(−|x|) = ½·exp(−x²/2)·t·R(t) with t = 1/(1 + |x|/4) and R of degree 8, and
+     *       Φ(|x|) = 1 − Φ(−|x|). x² is split exactly into fl(x²) + lo with an FMA so that exp(−x²/2)
+     *       keeps its relative accuracy where x² is large.</li>
+     * </ul>
+     * x is first raised to −16 if below (x·Φ(x) has underflowed to −0 long before, so gelu(−∞) = −0
+     * rather than −∞·0), and |x| is capped at 16 inside the tail formula (keeping ∞ out of the split).
+     * NaN gives NaN. All of it is in this one method: a vector passed to or returned from a call that
+     * C2 declines to inline is boxed, which would cost more than the arithmetic.
+     */
+    private static void phiLoop(float[] src, int srcOff, float[] dst, int dstOff, int n, boolean gelu) {
+        VectorMask<Float> phiOnly = S.maskAll(!gelu);
+        for (int k = 0; k < n; k += L) {
+            VectorMask<Float> m = S.indexInRange(k, n);
+            FloatVector x = FloatVector.fromArray(S, src, srcOff + k, m).max(-16f);
+
+            FloatVector x2 = x.mul(x);
+            FloatVector p = mad(mad(mad(mad(mad(x2.fma(P6, P5), x2, P4), x2, P3), x2, P2), x2, P1), x2, P0);
+            FloatVector central = mad(x, p, 0.5f);
+
+            FloatVector a = x.abs().min(16f);
+            FloatVector t = FloatVector.broadcast(S, 1f).div(a.fma(0.25f, 1f));
+            FloatVector r = mad(mad(mad(mad(mad(mad(mad(t.fma(R8, R7), t, R6), t, R5), t, R4), t, R3), t, R2), t, R1), t, R0);
+            FloatVector a2 = a.mul(a);
+            FloatVector lo = a.fma(a, a2.neg());                   // a² − fl(a²), exact
+            FloatVector g = a2.mul(-0.5f).lanewise(VectorOperators.EXP).mul(lo.fma(-0.5f, 1f));   // exp(−a²/2)
+            FloatVector lower = g.mul(t).mul(r).mul(0.5f);         // Φ(−|x|)
+            FloatVector tails = lower.neg().add(1f).blend(lower, x.compare(VectorOperators.LT, 0f));
+            VectorMask<Float> inCentre = x.compare(VectorOperators.GT, -0.75f).and(x.compare(VectorOperators.LT, 1.5f));
+            FloatVector phi = tails.blend(central, inCentre);
+
+            phi.mul(x.blend(1f, phiOnly)).intoArray(dst, dstOff + k, m);
+        }
+    }
+
+    /** a·b + c (small enough to be inlined always). */
+    private static FloatVector mad(FloatVector a, FloatVector b, float c) {
+        return a.fma(b, FloatVector.broadcast(S, c));
+    }
+
+    @Override
+    public void relu(float[] a, int off, int n) {
+        int end = off + n;
+        int i = off;
+        for (; i <= end - L; i += L) FloatVector.fromArray(S, a, i).max(0f).intoArray(a, i);
+        if (i < end) {
+            VectorMask<Float> m = S.indexInRange(i, end);
+            FloatVector.fromArray(S, a, i, m).max(0f).intoArray(a, i, m);
+        }
+    }
+
+    /** z·σ(g) computed as z / (1 + e^(−g)): one rounding fewer than a separate sigmoid. */
+    @Override
+    public void glu(float[] z, int rows, int width, float[] out) {
+        int jv = width - width % L;
+        VectorMask<Float> tail = S.indexInRange(jv, width);
+        for (int r = 0; r < rows; r++) {
+            int zr = r * 2 * width;
+            int or = r * width;
+            for (int j = 0; j < jv; j += L) {
+                FloatVector v = FloatVector.fromArray(S, z, zr + j);
+                FloatVector g = FloatVector.fromArray(S, z, zr + width + j);
+                v.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, or + j);
+            }
+            if (jv < width) {
+                FloatVector v = FloatVector.fromArray(S, z, zr + jv, tail);
+                FloatVector g = FloatVector.fromArray(S, z, zr + width + jv, tail);
+                v.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, or + jv, tail);
+            }
+        }
+    }
+
+    @Override
+    public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps) {
+        int jv = width - width % L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            FloatVector sv = FloatVector.zero(S);
+            for (int j = 0; j < jv; j += L) sv = sv.add(FloatVector.fromArray(S, x, o + j));
+            float sum = sv.reduceLanes(VectorOperators.ADD);
+            for (int j = jv; j < width; j++) sum += x[o + j];
+            float mean = sum / width;
+            FloatVector qv = FloatVector.zero(S);
+            for (int j = 0; j < jv; j += L) {
+                FloatVector dlt = FloatVector.fromArray(S, x, o + j).sub(mean);
+                qv = dlt.fma(dlt, qv);
+            }
+            float var = qv.reduceLanes(VectorOperators.ADD);
+            for (int j = jv; j < width; j++) {
+                float dlt = x[o + j] - mean;
+                var += dlt * dlt;
+            }
+            var /= width;
+            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            for (int j = 0; j < jv; j += L) {
+                FloatVector.fromArray(S, x, o + j).sub(mean).mul(inv)
+                        .fma(FloatVector.fromArray(S, weight, j), FloatVector.fromArray(S, bias, j))
+                        .intoArray(x, o + j);
+            }
+            for (int j = jv; j < width; j++) x[o + j] = (x[o + j] - mean) * inv * weight[j] + bias[j];
+        }
+    }
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(a, aOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector.fromArray(S, a, aOff + i, m).add(FloatVector.fromArray(S, b, bOff + i, m)).intoArray(a, aOff + i, m);
+        }
     }
 }
