@@ -1,6 +1,7 @@
 package dev.s4d.engine;
 
 import dev.s4d.kernel.Kernels;
+import dev.s4d.kernel.PackedWeights;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.ParameterNames;
@@ -20,29 +21,30 @@ final class TokenwiseLayers {
 
     private final ModelConfig c;
     private final Kernels k;
-    private final float[] encW;
+    // Dense weights are packed once here into the layout the kernels stream fastest.
+    private final PackedWeights encW;
     private final float[] encB;
-    private final float[][] mixW;
+    private final PackedWeights[] mixW;
     private final float[][] mixB;
     private final float[][] normW;
     private final float[][] normB;
-    private final float[] decW;
+    private final PackedWeights decW;
     private final float[] decB;
 
     TokenwiseLayers(S4DModel model, Kernels kernels) {
         this.c = model.config();
         this.k = kernels;
-        encW = copy(model, ParameterNames.ENCODER_WEIGHT);
+        encW = k.pack(model.get(ParameterNames.ENCODER_WEIGHT).data(), c.dModel(), c.dInput());
         encB = copy(model, ParameterNames.ENCODER_BIAS);
-        decW = copy(model, ParameterNames.DECODER_WEIGHT);
+        decW = k.pack(model.get(ParameterNames.DECODER_WEIGHT).data(), c.nClasses(), c.dModel());
         decB = copy(model, ParameterNames.DECODER_BIAS);
         int n = c.nLayers();
-        mixW = new float[n][];
+        mixW = new PackedWeights[n];
         mixB = new float[n][];
         normW = new float[n][];
         normB = new float[n][];
         for (int i = 0; i < n; i++) {
-            mixW[i] = copy(model, ParameterNames.mixWeight(i));
+            mixW[i] = k.pack(model.get(ParameterNames.mixWeight(i)).data(), c.mixerOutputs(), c.dModel());
             mixB[i] = copy(model, ParameterNames.mixBias(i));
             if (c.flavour() == BlockFlavour.REFERENCE) {
                 normW[i] = copy(model, ParameterNames.normWeight(i));
@@ -70,7 +72,7 @@ final class TokenwiseLayers {
 
     /** x (rows × H) = encoder(u (rows × d_input, from uOff)). */
     void encode(float[] u, int uOff, int rows, float[] x) {
-        k.linear(u, uOff, rows, c.dInput(), encW, encB, c.dModel(), x, 0);
+        k.linear(u, uOff, rows, encW, encB, x, 0);
     }
 
     /** z = the S4D layer's input for block {@code layer}: x itself, layer-normalised under pre-norm. */
@@ -92,18 +94,18 @@ final class TokenwiseLayers {
         int n = rows * h;
         if (c.flavour() == BlockFlavour.REFERENCE) {
             k.gelu(y, 0, n);
-            k.linear(y, 0, rows, h, mixW[layer], mixB[layer], 2 * h, scratch, 0);
+            k.linear(y, 0, rows, mixW[layer], mixB[layer], scratch, 0);
             k.glu(scratch, rows, h, y);
             k.add(x, 0, y, 0, n);
             if (!c.prenorm()) k.layerNorm(x, rows, h, normW[layer], normB[layer], LAYER_NORM_EPS);
         } else {
             k.relu(y, 0, n);
-            k.linear(y, 0, rows, h, mixW[layer], mixB[layer], h, x, 0);
+            k.linear(y, 0, rows, mixW[layer], mixB[layer], x, 0);
         }
     }
 
     /** logits (rows × classes, from logitsOff) = decoder(pooled (rows × H)). */
     void decode(float[] pooled, int rows, float[] logits, int logitsOff) {
-        k.linear(pooled, 0, rows, c.dModel(), decW, decB, c.nClasses(), logits, logitsOff);
+        k.linear(pooled, 0, rows, decW, decB, logits, logitsOff);
     }
 }

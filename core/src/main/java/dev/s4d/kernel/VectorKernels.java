@@ -378,23 +378,25 @@ final class VectorKernels implements Kernels {
     @Override
     public void diagonalStep(int streams, int channels, int modes,
                              float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
-                             float[] u, float[] sRe, float[] sIm, float[] y) {
+                             float[] u, int uOff, float[] sRe, float[] sIm, int sOff, float[] y, int yOff) {
         int hv = channels - channels % L;
         for (int s = 0; s < streams; s++) {
-            for (int h = 0; h < hv; h += L) stepChannels(s, h, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
-            if (hv < channels) stepLastChannels(s, hv, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
+            int us = uOff + s * channels;
+            int sb = sOff + s * modes * channels;
+            int ys = yOff + s * channels;
+            for (int h = 0; h < hv; h += L) stepChannels(us, sb, ys, h, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
+            if (hv < channels) stepLastChannels(us, sb, ys, hv, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
         }
     }
 
     /**
-     * Stream s, channels h … h + L − 1: the output sum stays in a register while the modes go by (each
+     * One stream (rows starting at uRow, sb, yRow), channels h … h + L − 1: the output sum stays in a register while the modes go by (each
      * mode's coefficients and states are one vector, {@code channels} floats after the previous one).
      */
-    private static void stepChannels(int s, int h, int channels, int modes,
+    private static void stepChannels(int uRow, int sb, int yRow, int h, int channels, int modes,
                                      float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
                                      float[] u, float[] sRe, float[] sIm, float[] y) {
-        int us = s * channels + h;
-        int sb = s * modes * channels;
+        int us = uRow + h;
         FloatVector uv = FloatVector.fromArray(S, u, us);
         FloatVector acc = FloatVector.zero(S);
         for (int m = 0, cm = h; m < modes; m++, cm += channels) {
@@ -409,16 +411,15 @@ final class VectorKernels implements Kernels {
             ni.intoArray(sIm, sm);
             acc = FloatVector.fromArray(S, cRe, cm).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, cm).mul(ni));
         }
-        FloatVector.fromArray(S, d, h).fma(uv, acc.add(acc)).intoArray(y, us);
+        FloatVector.fromArray(S, d, h).fma(uv, acc.add(acc)).intoArray(y, yRow + h);
     }
 
     /** As {@link #stepChannels} for the last channels h … channels − 1, fewer than a vector. */
-    private static void stepLastChannels(int s, int h, int channels, int modes,
+    private static void stepLastChannels(int uRow, int sb, int yRow, int h, int channels, int modes,
                                          float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
                                          float[] u, float[] sRe, float[] sIm, float[] y) {
         VectorMask<Float> k = S.indexInRange(h, channels);
-        int us = s * channels + h;
-        int sb = s * modes * channels;
+        int us = uRow + h;
         FloatVector uv = FloatVector.fromArray(S, u, us, k);
         FloatVector acc = FloatVector.zero(S);
         for (int m = 0, cm = h; m < modes; m++, cm += channels) {
@@ -433,7 +434,7 @@ final class VectorKernels implements Kernels {
             ni.intoArray(sIm, sm, k);
             acc = FloatVector.fromArray(S, cRe, cm, k).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, cm, k).mul(ni));
         }
-        FloatVector.fromArray(S, d, h, k).fma(uv, acc.add(acc)).intoArray(y, us, k);
+        FloatVector.fromArray(S, d, h, k).fma(uv, acc.add(acc)).intoArray(y, yRow + h, k);
     }
 
     // ---------------------------------------------------------------------------------------------

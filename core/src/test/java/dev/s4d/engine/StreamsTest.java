@@ -31,7 +31,9 @@ class StreamsTest {
                 together.stepAll(tokens, logits);
                 for (int s = n - 1; s >= 0; s--) {
                     float[] one = alone.step(s, Arrays.copyOfRange(tokens, s * d, (s + 1) * d));
-                    assertThat(one).containsExactly(Arrays.copyOfRange(logits, s * k, (s + 1) * k));
+                    // Not bit-exact: the vector dense layer sums in another order for 1 row than for a tile.
+                    assertThat(EngineEquivalenceTest.relativeError(EngineEquivalenceTest.toDouble(one),
+                            EngineEquivalenceTest.toDouble(Arrays.copyOfRange(logits, s * k, (s + 1) * k)))).isLessThan(1e-5);
                 }
             }
         }

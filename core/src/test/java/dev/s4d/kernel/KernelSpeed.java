@@ -94,8 +94,8 @@ public final class KernelSpeed {
             float[] u = random(rnd, streams * channels, 1), y = new float[streams * channels];
             float[] sRe = random(rnd, states, 1), sIm = random(rnd, states, 1);
             double flops = 11.0 * states;
-            double ts = measure(() -> SCALAR.diagonalStep(streams, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y));
-            double tv = measure(() -> VECTOR.diagonalStep(streams, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y));
+            double ts = measure(() -> SCALAR.diagonalStep(streams, channels, modes, aRe, aIm, cRe, cIm, d, u, 0, sRe, sIm, 0, y, 0));
+            double tv = measure(() -> VECTOR.diagonalStep(streams, channels, modes, aRe, aIm, cRe, cIm, d, u, 0, sRe, sIm, 0, y, 0));
             sink += y[0];
             System.out.printf("  streams %4d  GFLOP/s      %6.2f     %6.2f     %6.1f×%n", streams, flops / ts, flops / tv, ts / tv);
             System.out.printf("                µs per step  %8.1f   %8.1f   (vector: %.1f GB/s of state read+written)%n",

@@ -201,12 +201,35 @@ class VectorKernelsTest {
                         + Float.MIN_NORMAL;
             }
         }
-        SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, sRe, sIm, expected);
-        vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, sRe2, sIm2, y);
+        SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, 0, sRe, sIm, 0, expected, 0);
+        vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, 0, sRe2, sIm2, 0, y, 0);
         String shape = streams + " streams, " + channels + " channels, " + modes + " modes";
         assertClose(sRe2, sRe, tolS, "state (real) " + shape);
         assertClose(sIm2, sIm, tolS, "state (imaginary) " + shape);
         assertClose(y, expected, tolY, "output " + shape);
+    }
+
+    @Test
+    void diagonalStepHonoursOffsetsAndTouchesNothingOutsideItsRows() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        int channels = 37, modes = 5, block = channels * modes;
+        Diag c = Diag.random(rnd, modes, channels);
+        // Two streams at stream positions 2..3 of 5, u/y rows 1..2 of 4.
+        float[] sRe = random(rnd, 5 * block, 1), sIm = random(rnd, 5 * block, 1);
+        float[] u = random(rnd, 4 * channels, 1);
+        float[] sRe2 = sRe.clone(), sIm2 = sIm.clone();
+        float[] y = filled(4 * channels, 9f), y2 = filled(4 * channels, 9f);
+        SCALAR.diagonalStep(2, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, channels, sRe, sIm, 2 * block, y, channels);
+        vector.diagonalStep(2, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, channels, sRe2, sIm2, 2 * block, y2, channels);
+        for (int i = 0; i < y.length; i++) {
+            boolean inside = i >= channels && i < 3 * channels;
+            if (inside) assertThat(y2[i]).isCloseTo(y[i], org.assertj.core.data.Offset.offset(1e-4f));
+            else assertThat(y2[i]).isEqualTo(9f);
+        }
+        for (int i = 0; i < sRe.length; i++) {
+            assertThat(sRe2[i]).isCloseTo(sRe[i], org.assertj.core.data.Offset.offset(1e-5f));
+            if (i < 2 * block || i >= 4 * block) assertThat(sRe2[i]).isEqualTo(sRe[i]);
+        }
     }
 
     @Test
@@ -220,8 +243,8 @@ class VectorKernelsTest {
         double worst = 0;
         for (int t = 0; t < steps; t++) {
             float[] u = random(rnd, streams * channels, 1);
-            SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, sRe, sIm, y);
-            vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, sRe2, sIm2, y2);
+            SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, 0, sRe, sIm, 0, y, 0);
+            vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, 0, sRe2, sIm2, 0, y2, 0);
             for (int k = 0; k < y.length; k++) worst = Math.max(worst, Math.abs(y[k] - y2[k]));
         }
         // outputs are O(10): rounding differences stay at the level of a few float ulps of that
@@ -398,7 +421,7 @@ class VectorKernelsTest {
         float[] sRe = random(rnd, streams * modes * channels, 1), sIm = random(rnd, streams * modes * channels, 1);
         float[] u = random(rnd, streams * channels, 1);
         float[] dRe = sRe.clone(), dIm = sIm.clone(), dy = new float[streams * channels];
-        SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, dRe, dIm, dy);
+        SCALAR.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, 0, dRe, dIm, 0, dy, 0);
         // glu
         float[] z = random(rnd, 4 * 2 * 45, 10), gluExpected = new float[4 * 45];
         SCALAR.glu(z, 4, 45, gluExpected);
@@ -425,7 +448,7 @@ class VectorKernelsTest {
             }
             System.arraycopy(sRe, 0, vRe, 0, sRe.length);
             System.arraycopy(sIm, 0, vIm, 0, sIm.length);
-            vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, vRe, vIm, vy);
+            vector.diagonalStep(streams, channels, modes, c.aRe, c.aIm, c.cRe, c.cIm, c.d, u, 0, vRe, vIm, 0, vy, 0);
             assertClose(vy, dy, diagTol, "diagonal step, round " + round);
             assertClose(vRe, dRe, stateTol, "diagonal state, round " + round);
             vector.glu(z, 4, 45, gluGot);
