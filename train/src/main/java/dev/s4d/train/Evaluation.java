@@ -1,6 +1,5 @@
 package dev.s4d.train;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.s4d.data.Dataset;
 import dev.s4d.engine.ConvEngine;
@@ -67,7 +66,7 @@ public record Evaluation(
         return best;
     }
 
-    @JsonIgnore
+    /** For logs: accuracy in percent with the counts, and the loss. */
     public String describe() {
         return String.format(java.util.Locale.ROOT, "accuracy %.2f%% (%d/%d), loss %.4f", 100 * accuracy(), correct, count, loss);
     }
