@@ -81,4 +81,15 @@ public final class Activations {
     public static float sigmoid(float x) {
         return (float) sigmoid((double) x);
     }
+
+    private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+
+    /**
+     * The derivative of {@link #gelu(double)}: Φ(x) + x·φ(x), φ the standard normal density. This is
+     * the specification of the GELU backward pass; the limits are taken at ±∞ (1 and 0).
+     */
+    public static double geluDerivative(double x) {
+        if (Double.isInfinite(x)) return x > 0 ? 1.0 : 0.0;
+        return phi(x) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+    }
 }

@@ -86,4 +86,34 @@ public interface Kernels {
 
     /** A short name for reports: "vector(512-bit)" or "scalar". */
     String name();
+
+    // ---------------------------------------------------------------------------------------------
+    // backward passes, for training
+
+    /**
+     * Accumulates the weight and bias gradients of a dense layer over a block of rows:
+     * {@code dw[o][i] += Σ_r dy[r][o]·x[r][i]} and {@code db[o] += Σ_r dy[r][o]}. (The input gradient
+     * dy·w is a {@link #linear} with the transposed weights.)
+     *
+     * @param dy rows × out gradients of the layer's outputs, from {@code dyOff}
+     * @param x  rows × in inputs of the layer, from {@code xOff}
+     * @param dw out × in; added to
+     * @param db out values; added to; or null for a layer without bias
+     */
+    void linearWeightGradient(float[] dy, int dyOff, float[] x, int xOff, int rows, int out, int in,
+                              float[] dw, float[] db);
+
+    /**
+     * In place: {@code g[i] ·= GELU'(y[i])} with GELU'(y) = Φ(y) + y·φ(y): the backward pass of
+     * {@link #gelu} given its inputs y.
+     */
+    void geluBackward(float[] y, int yOff, float[] g, int gOff, int n);
+
+    /**
+     * The backward pass of {@link #glu}: from its input z (rows × 2·width) and the gradient of its
+     * output dOut (rows × width), with a = z[r][j], b = z[r][width+j] and s = σ(b),
+     * {@code dz[r][j] = dOut[r][j]·s} and {@code dz[r][width+j] = dOut[r][j]·a·s·(1 − s)}.
+     * dz is rows × 2·width, overwritten.
+     */
+    void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz);
 }

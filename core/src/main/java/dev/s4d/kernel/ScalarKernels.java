@@ -107,4 +107,38 @@ public final class ScalarKernels implements Kernels {
     public void add(float[] a, int aOff, float[] b, int bOff, int n) {
         for (int i = 0; i < n; i++) a[aOff + i] += b[bOff + i];
     }
+
+    @Override
+    public void linearWeightGradient(float[] dy, int dyOff, float[] x, int xOff, int rows, int out, int in,
+                                     float[] dw, float[] db) {
+        for (int o = 0; o < out; o++) {
+            int wo = o * in;
+            for (int r = 0; r < rows; r++) {
+                float g = dy[dyOff + r * out + o];
+                if (db != null) db[o] += g;
+                int xr = xOff + r * in;
+                for (int i = 0; i < in; i++) dw[wo + i] += g * x[xr + i];
+            }
+        }
+    }
+
+    @Override
+    public void geluBackward(float[] y, int yOff, float[] g, int gOff, int n) {
+        for (int i = 0; i < n; i++) g[gOff + i] *= (float) Activations.geluDerivative(y[yOff + i]);
+    }
+
+    /** σ′ as σ(b)·σ(−b): 1 − σ(b) would cancel for large b. */
+    @Override
+    public void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz) {
+        for (int r = 0; r < rows; r++) {
+            int zr = r * 2 * width;
+            for (int j = 0; j < width; j++) {
+                float d = dOut[r * width + j];
+                double b = z[zr + width + j];
+                double s = Activations.sigmoid(b);
+                dz[zr + j] = (float) (d * s);
+                dz[zr + width + j] = (float) (d * z[zr + j] * s * Activations.sigmoid(-b));
+            }
+        }
+    }
 }

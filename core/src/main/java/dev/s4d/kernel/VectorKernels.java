@@ -586,4 +586,172 @@ final class VectorKernels implements Kernels {
             FloatVector.fromArray(S, a, aOff + i, m).add(FloatVector.fromArray(S, b, bOff + i, m)).intoArray(a, aOff + i, m);
         }
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // backward passes, for training
+
+    /**
+     * Rows per block of the weight gradient, so that a block of x (this many rows × one panel of
+     * columns, 32 KB with AVX-512) stays in L1 while every output row passes over it.
+     */
+    private static final int GRAD_ROWS = 128;
+
+    /**
+     * Register tiles as in {@link #gemm}, transposed: 6 output rows × one panel of input columns stay
+     * in 24 registers while the rows of x stream by and dy is broadcast one value at a time. Columns
+     * past the last whole panel go one masked vector at a time.
+     */
+    @Override
+    public void linearWeightGradient(float[] dy, int dyOff, float[] x, int xOff, int rows, int out, int in,
+                                     float[] dw, float[] db) {
+        if (db != null) columnSums(dy, dyOff, rows, out, db);
+        int whole = in - in % PANEL;
+        for (int r0 = 0; r0 < rows; r0 += GRAD_ROWS) {
+            int n = Math.min(GRAD_ROWS, rows - r0);
+            int dyr = dyOff + r0 * out;
+            int xr = xOff + r0 * in;
+            for (int i = 0; i < whole; i += PANEL) {
+                int o = 0;
+                for (; o + 6 <= out; o += 6) gradTile6(dy, dyr, out, o, x, xr, in, i, n, dw);
+                for (; o < out; o++) gradTile1(dy, dyr, out, o, x, xr, in, i, n, dw);
+            }
+            for (int i = whole; i < in; i += L) {
+                for (int o = 0; o < out; o++) gradColumns(dy, dyr, out, o, x, xr, in, i, n, dw);
+            }
+        }
+    }
+
+    /** dw rows o … o+5, columns i … i + PANEL − 1, += the n rows of dy (from dyr) and x (from xr). */
+    private static void gradTile6(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
+                                  float[] dw) {
+        int w0 = o * in + i;
+        int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
+        FloatVector c00 = FloatVector.fromArray(S, dw, w0), c01 = FloatVector.fromArray(S, dw, w0 + L);
+        FloatVector c02 = FloatVector.fromArray(S, dw, w0 + 2 * L), c03 = FloatVector.fromArray(S, dw, w0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, dw, w1), c11 = FloatVector.fromArray(S, dw, w1 + L);
+        FloatVector c12 = FloatVector.fromArray(S, dw, w1 + 2 * L), c13 = FloatVector.fromArray(S, dw, w1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, dw, w2), c21 = FloatVector.fromArray(S, dw, w2 + L);
+        FloatVector c22 = FloatVector.fromArray(S, dw, w2 + 2 * L), c23 = FloatVector.fromArray(S, dw, w2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, dw, w3), c31 = FloatVector.fromArray(S, dw, w3 + L);
+        FloatVector c32 = FloatVector.fromArray(S, dw, w3 + 2 * L), c33 = FloatVector.fromArray(S, dw, w3 + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, dw, w4), c41 = FloatVector.fromArray(S, dw, w4 + L);
+        FloatVector c42 = FloatVector.fromArray(S, dw, w4 + 2 * L), c43 = FloatVector.fromArray(S, dw, w4 + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, dw, w5), c51 = FloatVector.fromArray(S, dw, w5 + L);
+        FloatVector c52 = FloatVector.fromArray(S, dw, w5 + 2 * L), c53 = FloatVector.fromArray(S, dw, w5 + 3 * L);
+        for (int r = 0; r < n; r++) {
+            int xi = xr + r * in + i;
+            int g = dyr + r * out + o;
+            FloatVector x0 = FloatVector.fromArray(S, x, xi);
+            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+            FloatVector a = FloatVector.broadcast(S, dy[g]);
+            c00 = x0.fma(a, c00); c01 = x1.fma(a, c01); c02 = x2.fma(a, c02); c03 = x3.fma(a, c03);
+            a = FloatVector.broadcast(S, dy[g + 1]);
+            c10 = x0.fma(a, c10); c11 = x1.fma(a, c11); c12 = x2.fma(a, c12); c13 = x3.fma(a, c13);
+            a = FloatVector.broadcast(S, dy[g + 2]);
+            c20 = x0.fma(a, c20); c21 = x1.fma(a, c21); c22 = x2.fma(a, c22); c23 = x3.fma(a, c23);
+            a = FloatVector.broadcast(S, dy[g + 3]);
+            c30 = x0.fma(a, c30); c31 = x1.fma(a, c31); c32 = x2.fma(a, c32); c33 = x3.fma(a, c33);
+            a = FloatVector.broadcast(S, dy[g + 4]);
+            c40 = x0.fma(a, c40); c41 = x1.fma(a, c41); c42 = x2.fma(a, c42); c43 = x3.fma(a, c43);
+            a = FloatVector.broadcast(S, dy[g + 5]);
+            c50 = x0.fma(a, c50); c51 = x1.fma(a, c51); c52 = x2.fma(a, c52); c53 = x3.fma(a, c53);
+        }
+        c00.intoArray(dw, w0); c01.intoArray(dw, w0 + L); c02.intoArray(dw, w0 + 2 * L); c03.intoArray(dw, w0 + 3 * L);
+        c10.intoArray(dw, w1); c11.intoArray(dw, w1 + L); c12.intoArray(dw, w1 + 2 * L); c13.intoArray(dw, w1 + 3 * L);
+        c20.intoArray(dw, w2); c21.intoArray(dw, w2 + L); c22.intoArray(dw, w2 + 2 * L); c23.intoArray(dw, w2 + 3 * L);
+        c30.intoArray(dw, w3); c31.intoArray(dw, w3 + L); c32.intoArray(dw, w3 + 2 * L); c33.intoArray(dw, w3 + 3 * L);
+        c40.intoArray(dw, w4); c41.intoArray(dw, w4 + L); c42.intoArray(dw, w4 + 2 * L); c43.intoArray(dw, w4 + 3 * L);
+        c50.intoArray(dw, w5); c51.intoArray(dw, w5 + L); c52.intoArray(dw, w5 + 2 * L); c53.intoArray(dw, w5 + 3 * L);
+    }
+
+    /** As {@link #gradTile6} for the single output row o. */
+    private static void gradTile1(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
+                                  float[] dw) {
+        int w0 = o * in + i;
+        FloatVector c0 = FloatVector.fromArray(S, dw, w0), c1 = FloatVector.fromArray(S, dw, w0 + L);
+        FloatVector c2 = FloatVector.fromArray(S, dw, w0 + 2 * L), c3 = FloatVector.fromArray(S, dw, w0 + 3 * L);
+        for (int r = 0; r < n; r++) {
+            int xi = xr + r * in + i;
+            FloatVector a = FloatVector.broadcast(S, dy[dyr + r * out + o]);
+            c0 = FloatVector.fromArray(S, x, xi).fma(a, c0);
+            c1 = FloatVector.fromArray(S, x, xi + L).fma(a, c1);
+            c2 = FloatVector.fromArray(S, x, xi + 2 * L).fma(a, c2);
+            c3 = FloatVector.fromArray(S, x, xi + 3 * L).fma(a, c3);
+        }
+        c0.intoArray(dw, w0); c1.intoArray(dw, w0 + L); c2.intoArray(dw, w0 + 2 * L); c3.intoArray(dw, w0 + 3 * L);
+    }
+
+    /** dw row o, columns i … min(i + L, in) − 1 (one masked vector), += the n rows of dy and x. */
+    private static void gradColumns(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
+                                    float[] dw) {
+        VectorMask<Float> m = S.indexInRange(i, in);
+        int w0 = o * in + i;
+        FloatVector c = FloatVector.fromArray(S, dw, w0, m);
+        for (int r = 0; r < n; r++) {
+            c = FloatVector.fromArray(S, x, xr + r * in + i, m).fma(FloatVector.broadcast(S, dy[dyr + r * out + o]), c);
+        }
+        c.intoArray(dw, w0, m);
+    }
+
+    /** db[o] += Σ_r dy[r][o], a vector of columns at a time. */
+    private static void columnSums(float[] dy, int dyOff, int rows, int out, float[] db) {
+        for (int o = 0; o < out; o += L) {
+            VectorMask<Float> m = S.indexInRange(o, out);
+            FloatVector acc = FloatVector.fromArray(S, db, o, m);
+            for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(S, dy, dyOff + r * out + o, m));
+            acc.intoArray(db, o, m);
+        }
+    }
+
+    /** Values of Φ computed per call of {@link #geluBackward}, a bounded chunk at a time. */
+    private static final int PHI_CHUNK = 1024;
+    private static final ThreadLocal<float[]> PHI_SCRATCH = ThreadLocal.withInitial(() -> new float[PHI_CHUNK]);
+    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
+
+    /**
+     * Φ from {@link #phiLoop} (so the backward pass uses the same Φ as the forward one), then the
+     * density term y·φ(y) with the Vector API's exp. y is clamped to ±16 in that term only, where it
+     * has long underflowed, so that ±∞ give the limits 1 and 0 instead of ∞·0.
+     */
+    @Override
+    public void geluBackward(float[] y, int yOff, float[] g, int gOff, int n) {
+        float[] phi = PHI_SCRATCH.get();
+        for (int c = 0; c < n; c += PHI_CHUNK) {
+            int len = Math.min(PHI_CHUNK, n - c);
+            phiLoop(y, yOff + c, phi, 0, len, false);
+            for (int k = 0; k < len; k += L) {
+                VectorMask<Float> m = S.indexInRange(k, len);
+                FloatVector v = FloatVector.fromArray(S, y, yOff + c + k, m).max(-16f).min(16f);
+                FloatVector density = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                FloatVector d = v.fma(density, FloatVector.fromArray(S, phi, k, m));
+                FloatVector.fromArray(S, g, gOff + c + k, m).mul(d).intoArray(g, gOff + c + k, m);
+            }
+        }
+    }
+
+    /**
+     * With e = exp(−b): σ = 1/(1 + e), and 1 − σ taken as e·σ where σ ≥ ½ (1 − σ would cancel there;
+     * e ≤ 1 so the product is finite), as 1 − σ elsewhere (e may be ∞ there).
+     */
+    @Override
+    public void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz) {
+        for (int r = 0; r < rows; r++) {
+            int zr = r * 2 * width;
+            int or = r * width;
+            for (int j = 0; j < width; j += L) {
+                VectorMask<Float> m = S.indexInRange(j, width);
+                FloatVector a = FloatVector.fromArray(S, z, zr + j, m);
+                FloatVector b = FloatVector.fromArray(S, z, zr + width + j, m);
+                FloatVector d = FloatVector.fromArray(S, dOut, or + j, m);
+                FloatVector e = b.neg().lanewise(VectorOperators.EXP);
+                FloatVector s = FloatVector.broadcast(S, 1f).div(e.add(1f));
+                FloatVector rest = s.neg().add(1f).blend(e.mul(s), s.compare(VectorOperators.GE, 0.5f));
+                FloatVector ds = d.mul(s);
+                ds.intoArray(dz, zr + j, m);
+                ds.mul(a).mul(rest).intoArray(dz, zr + width + j, m);
+            }
+        }
+    }
 }

@@ -1,0 +1,495 @@
+package dev.s4d.train.grad;
+
+import dev.s4d.kernel.Kernels;
+import dev.s4d.kernel.PackedWeights;
+import dev.s4d.model.BlockFlavour;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.ParameterNames;
+import dev.s4d.model.Parameters;
+import dev.s4d.model.Readout;
+import dev.s4d.model.S4DModel;
+import dev.s4d.reference.ReferenceModel;
+import dev.s4d.train.GradientSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+
+/**
+ * The loss and gradient used for real training: float32, the S4D layers as FFT convolutions (forward
+ * and backward, {@link SpectralConvolution}), dense layers and activations on {@link Kernels}. It
+ * computes what {@link ReferenceGradients} specifies, with the same dropout masks for the same seed.
+ *
+ * <p>A batch is split over worker threads in fixed contiguous slices of whole samples. Each worker keeps
+ * its activations in workspaces allocated once per sequence length and adds its samples' gradients into
+ * buffers of its own; the buffers are summed in worker order at the end. The result is therefore the
+ * same on every run with the same thread count (a different count only regroups float sums).
+ *
+ * <p>The S4D kernel's own parameters are differentiated once per batch: workers add up ∂loss/∂K as
+ * spectra, and at the end each channel's sum is transformed back and mapped to (C, log_dt, log_A_real,
+ * A_imag) in double by {@link S4DKernel}, which also builds the kernels at the start; both steps are
+ * split over the workers by channel.
+ *
+ * <p>Not thread-safe: one caller at a time (the workspaces are reused between calls). The pool's
+ * threads are daemons that go away when idle, so there is nothing to close.
+ */
+public final class FloatGradients implements GradientSource {
+    private static final float LAYER_NORM_EPS = (float) ReferenceModel.LAYER_NORM_EPS;
+
+    private final ModelConfig c;
+    private final boolean ref;
+    private final DropoutMasks dropout;
+    private final Kernels k;
+    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    private final SpectralConvolution conv;
+    /** The parameters the workers sum directly: all but the S4D kernel's, in the model's order. */
+    private final List<String> summed = new ArrayList<>();
+
+    /**
+     * @param dropout rate of every dropout site, in [0, 1)
+     * @param threads worker threads (samples of a batch are split between them)
+     */
+    public FloatGradients(ModelConfig config, double dropout, int threads) {
+        this(config, dropout, threads, Kernels.best());
+    }
+
+    public FloatGradients(ModelConfig config, double dropout, int threads, Kernels kernels) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        this.c = config;
+        this.ref = config.flavour() == BlockFlavour.REFERENCE;
+        this.dropout = new DropoutMasks(dropout);
+        this.k = kernels;
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1);
+        this.conv = new SpectralConvolution(config.nLayers(), config.dModel());
+        for (String name : S4DModel.expectedShapes(config).keySet()) {
+            if (!isKernelParameter(name)) summed.add(name);
+        }
+        this.workers = new Worker[threads];
+        for (int w = 0; w < threads; w++) workers[w] = new Worker();
+    }
+
+    private boolean isKernelParameter(String name) {
+        for (int i = 0; i < c.nLayers(); i++) {
+            if (name.equals(ParameterNames.logDt(i)) || name.equals(ParameterNames.c(i))
+                    || name.equals(ParameterNames.logAReal(i)) || name.equals(ParameterNames.aImag(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public BatchStats compute(Parameters params, Parameters grads, float[][] sequences, int[] labels, long dropoutSeed) {
+        BatchShape.checkParameters(c, params, "params");
+        BatchShape.checkParameters(c, grads, "grads");
+        BatchShape shape = BatchShape.check(c, sequences, labels);
+        int length = shape.length();
+        int batch = shape.size();
+        conv.resize(length);
+        Weights weights = new Weights(params);
+        S4DKernel[] kernels = new S4DKernel[c.nLayers()];
+        for (int i = 0; i < kernels.length; i++) {
+            kernels[i] = new S4DKernel(c.discretization(), c.dModel(), c.modes(), wide(params, ParameterNames.logDt(i)),
+                    wide(params, ParameterNames.logAReal(i)), wide(params, ParameterNames.aImag(i)),
+                    wide(params, ParameterNames.c(i)));
+        }
+
+        forEachWorker(w -> workers[w].setKernels(kernels, w));
+
+        double[] losses = new double[batch];
+        boolean[] right = new boolean[batch];
+        forEachWorker(w -> {
+            Worker worker = workers[w];
+            worker.resize(length);
+            worker.clearGradients();
+            for (int b = slice(w, batch, true); b < slice(w, batch, false); b++) {
+                losses[b] = worker.sample(weights, sequences[b], labels[b], b, dropoutSeed, 1f / batch);
+                right[b] = worker.predicted == labels[b];
+            }
+        });
+
+        for (int n = 0; n < summed.size(); n++) {
+            float[] out = grads.get(summed.get(n)).data();
+            System.arraycopy(workers[0].grads[n], 0, out, 0, out.length);
+            for (int w = 1; w < workers.length; w++) k.add(out, 0, workers[w].grads[n], 0, out.length);
+        }
+        double[][][] kernelGrads = new double[c.nLayers()][4][];
+        for (int i = 0; i < kernels.length; i++) {
+            kernelGrads[i] = new double[][]{new double[c.dModel()], new double[c.dModel() * c.modes()],
+                    new double[c.dModel() * c.modes()], new double[c.dModel() * c.modes() * 2]};
+        }
+        forEachWorker(w -> workers[w].kernelGradients(kernels, kernelGrads, w));
+        for (int i = 0; i < kernels.length; i++) {
+            narrow(kernelGrads[i][0], grads, ParameterNames.logDt(i));
+            narrow(kernelGrads[i][1], grads, ParameterNames.logAReal(i));
+            narrow(kernelGrads[i][2], grads, ParameterNames.aImag(i));
+            narrow(kernelGrads[i][3], grads, ParameterNames.c(i));
+        }
+
+        double loss = 0;
+        int correct = 0;
+        for (int b = 0; b < batch; b++) {
+            loss += losses[b];
+            if (right[b]) correct++;
+        }
+        return new BatchStats(loss / batch, correct, batch);
+    }
+
+    private static double[] wide(Parameters p, String name) {
+        float[] f = p.get(name).data();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    private static void narrow(double[] d, Parameters p, String name) {
+        float[] f = p.get(name).data();
+        for (int i = 0; i < f.length; i++) f[i] = (float) d[i];
+    }
+
+    /** Start (or end) of worker w's share of {@code count} items: contiguous, sizes differing by at most one. */
+    private int slice(int w, int count, boolean start) {
+        int part = start ? w : w + 1;
+        return (int) ((long) count * part / workers.length);
+    }
+
+    /** Runs task(w) for every worker index, the first on the calling thread, and waits for all. */
+    private void forEachWorker(IntConsumer task) {
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 1; w < workers.length; w++) {
+            int index = w;
+            futures.add(pool.submit(() -> task.accept(index)));
+        }
+        try {
+            task.accept(0);
+        } finally {
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while computing gradients", e);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) throw r;
+                    if (e.getCause() instanceof Error err) throw err;
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+    }
+
+    /** This call's parameter values in the layouts the kernels want; read-only and shared by the workers. */
+    private final class Weights {
+        final PackedWeights enc;
+        final float[] encB;
+        final float[][] d = new float[c.nLayers()][];
+        final PackedWeights[] mix = new PackedWeights[c.nLayers()];
+        /** wᵀ of each pointwise linear: the input gradient dy·w is a linear layer with these weights. */
+        final PackedWeights[] mixT = new PackedWeights[c.nLayers()];
+        final float[][] mixB = new float[c.nLayers()][];
+        final float[][] normW = new float[c.nLayers()][];
+        final float[][] normB = new float[c.nLayers()][];
+        final PackedWeights dec;
+        final float[] decW;
+        final float[] decB;
+
+        Weights(Parameters p) {
+            int h = c.dModel();
+            int out = c.mixerOutputs();
+            enc = k.pack(p.get(ParameterNames.ENCODER_WEIGHT).data(), h, c.dInput());
+            encB = p.get(ParameterNames.ENCODER_BIAS).data();
+            for (int i = 0; i < c.nLayers(); i++) {
+                d[i] = p.get(ParameterNames.d(i)).data();
+                float[] w = p.get(ParameterNames.mixWeight(i)).data();
+                mix[i] = k.pack(w, out, h);
+                float[] wt = new float[w.length];
+                for (int o = 0; o < out; o++) {
+                    for (int j = 0; j < h; j++) wt[j * out + o] = w[o * h + j];
+                }
+                mixT[i] = k.pack(wt, h, out);
+                mixB[i] = p.get(ParameterNames.mixBias(i)).data();
+                if (ref) {
+                    normW[i] = p.get(ParameterNames.normWeight(i)).data();
+                    normB[i] = p.get(ParameterNames.normBias(i)).data();
+                }
+            }
+            decW = p.get(ParameterNames.DECODER_WEIGHT).data();
+            dec = k.pack(decW, c.nClasses(), h);
+            decB = p.get(ParameterNames.DECODER_BIAS).data();
+        }
+    }
+
+    /**
+     * One worker: its share of the kernel preparation, its samples' forward and backward passes in
+     * workspaces sized once per length, and its sums of the gradients.
+     */
+    private final class Worker {
+        private final int layers = c.nLayers();
+        private final int h = c.dModel();
+        private final int out = c.mixerOutputs();
+        private final SpectralConvolution.Fft fft = new SpectralConvolution.Fft();
+        /** In {@link #summed} order. */
+        final float[][] grads;
+        private final int gEncW;
+        private final int gEncB;
+        private final int[] gD = new int[layers];
+        private final int[] gMixW = new int[layers];
+        private final int[] gMixB = new int[layers];
+        private final int[] gNormW = new int[layers];
+        private final int[] gNormB = new int[layers];
+        private final int gDecW;
+        private final int gDecB;
+        /** [layer] → channels × FFT size: this worker's sum of the spectra of ∂loss/∂K. */
+        private float[][] dKSpectra;
+
+        private int length;
+        // forward activations, [layer] unless noted
+        private float[][] x;            // [layer + 1]: block inputs, then the last block's output
+        private float[][] z;            // S4D inputs: the pre-norm LayerNorm's output, else x[layer] itself
+        private float[][] zSpectra;
+        private float[][] y;            // S4D outputs before the activation
+        private float[][] a;            // activations after dropout
+        private float[][] v;            // pointwise linear outputs, the GLU inputs (reference flavour)
+        private float[][] xhat;         // LayerNorm x̂ and 1/σ (reference flavour)
+        private float[][] inv;
+        private final float[][][] masks = new float[layers][2][];
+        private final float[] pooled = new float[h];
+        private final float[] logits = new float[c.nClasses()];
+        private final float[] dLogits = new float[c.nClasses()];
+        private final float[] dPooled = new float[h];
+        // backward scratch
+        private float[] dx;
+        private float[] dr;
+        private float[] dv;
+        private float[] da;
+        private float[] dz;
+        int predicted;
+
+        Worker() {
+            grads = new float[summed.size()][];
+            var shapes = S4DModel.expectedShapes(c);
+            for (int n = 0; n < grads.length; n++) grads[n] = new float[Math.toIntExact(count(shapes.get(summed.get(n))))];
+            gEncW = summed.indexOf(ParameterNames.ENCODER_WEIGHT);
+            gEncB = summed.indexOf(ParameterNames.ENCODER_BIAS);
+            gDecW = summed.indexOf(ParameterNames.DECODER_WEIGHT);
+            gDecB = summed.indexOf(ParameterNames.DECODER_BIAS);
+            for (int i = 0; i < layers; i++) {
+                gD[i] = summed.indexOf(ParameterNames.d(i));
+                gMixW[i] = summed.indexOf(ParameterNames.mixWeight(i));
+                gMixB[i] = summed.indexOf(ParameterNames.mixBias(i));
+                gNormW[i] = summed.indexOf(ParameterNames.normWeight(i));
+                gNormB[i] = summed.indexOf(ParameterNames.normBias(i));
+                for (int site = 0; site < 2; site++) masks[i][site] = new float[h];
+            }
+        }
+
+        private static long count(int[] shape) {
+            long n = 1;
+            for (int s : shape) n *= s;
+            return n;
+        }
+
+        void resize(int length) {
+            fft.resize(conv.size());
+            if (length == this.length) return;
+            this.length = length;
+            int n = length * h;
+            x = new float[layers + 1][n];
+            z = new float[layers][];
+            for (int i = 0; i < layers; i++) z[i] = ref && c.prenorm() ? new float[n] : x[i];
+            zSpectra = new float[layers][h * conv.size()];
+            dKSpectra = new float[layers][h * conv.size()];
+            y = new float[layers][n];
+            a = new float[layers][n];
+            v = ref ? new float[layers][length * out] : null;
+            xhat = ref ? new float[layers][n] : null;
+            inv = ref ? new float[layers][length] : null;
+            dx = new float[n];
+            dr = new float[n];
+            da = new float[n];
+            dz = new float[n];
+            dv = new float[length * out];
+        }
+
+        void clearGradients() {
+            for (float[] g : grads) Arrays.fill(g, 0f);
+            for (float[] s : dKSpectra) Arrays.fill(s, 0f);
+        }
+
+        /** K and its spectrum for this worker's share of the channels of every layer. */
+        void setKernels(S4DKernel[] kernels, int w) {
+            fft.resize(conv.size());
+            int len = conv.length();
+            int from = slice(w, h, true);
+            int to = slice(w, h, false);
+            double[] kk = new double[h * len];
+            for (int i = 0; i < layers; i++) {
+                kernels[i].kernel(len, from, to, kk);
+                for (int ch = from; ch < to; ch++) conv.setKernel(i, ch, kk, ch * len, fft);
+            }
+        }
+
+        /** ∂loss/∂(log_dt, log_A_real, A_imag, C) for this worker's share of the channels, from every worker's spectra. */
+        void kernelGradients(S4DKernel[] kernels, double[][][] out, int w) {
+            int len = conv.length();
+            int from = slice(w, h, true);
+            int to = slice(w, h, false);
+            double[] dK = new double[h * len];
+            float[][] parts = new float[workers.length][];
+            for (int i = 0; i < layers; i++) {
+                for (int p = 0; p < parts.length; p++) parts[p] = workers[p].dKSpectra[i];
+                for (int ch = from; ch < to; ch++) conv.kernelGradient(parts, ch, dK, ch * len, fft);
+                kernels[i].backward(dK, len, from, to, out[i][0], out[i][1], out[i][2], out[i][3]);
+            }
+        }
+
+        /** Forward and backward of one sample; adds its gradient (scaled by {@code scale}) and returns its loss. */
+        double sample(Weights wt, float[] sequence, int label, int index, long seed, float scale) {
+            forward(wt, sequence, index, seed);
+            double loss = crossEntropy(label, scale);
+            backward(wt, sequence);
+            return loss;
+        }
+
+        private void forward(Weights wt, float[] u, int index, long seed) {
+            int n = length * h;
+            k.linear(u, 0, length, wt.enc, wt.encB, x[0], 0);
+            for (int i = 0; i < layers; i++) {
+                if (ref && c.prenorm()) {
+                    FloatLayerNorm.forward(x[i], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i], z[i]);
+                }
+                conv.forward(i, z[i], wt.d[i], y[i], zSpectra[i], fft);
+                System.arraycopy(y[i], 0, a[i], 0, n);
+                if (ref) k.gelu(a[i], 0, n);
+                else k.relu(a[i], 0, n);
+                applyMask(a[i], mask(i, DropoutMasks.AFTER_ACTIVATION, index, seed));
+                if (ref) {
+                    k.linear(a[i], 0, length, wt.mix[i], wt.mixB[i], v[i], 0);
+                    k.glu(v[i], length, h, x[i + 1]);
+                    applyMask(x[i + 1], mask(i, DropoutMasks.BLOCK_OUTPUT, index, seed));
+                    k.add(x[i + 1], 0, x[i], 0, n);
+                    if (!c.prenorm()) {
+                        FloatLayerNorm.forward(x[i + 1], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i],
+                                x[i + 1]);
+                    }
+                } else {
+                    k.linear(a[i], 0, length, wt.mix[i], wt.mixB[i], x[i + 1], 0);
+                }
+            }
+            float[] last = x[layers];
+            if (c.readout() == Readout.MEAN) {
+                double[] sum = new double[h];
+                for (int t = 0; t < length; t++) {
+                    for (int j = 0; j < h; j++) sum[j] += last[t * h + j];
+                }
+                for (int j = 0; j < h; j++) pooled[j] = (float) (sum[j] / length);
+            } else {
+                System.arraycopy(last, (length - 1) * h, pooled, 0, h);
+            }
+            k.linear(pooled, 0, 1, wt.dec, wt.decB, logits, 0);
+        }
+
+        /** The mask of a dropout site as per-channel factors, or null without dropout. */
+        private float[] mask(int layer, int site, int index, long seed) {
+            if (!dropout.active()) return null;
+            float[] m = masks[layer][site];
+            float kept = (float) dropout.keptScale();
+            for (int j = 0; j < h; j++) m[j] = dropout.kept(seed, index, layer, site, j) ? kept : 0f;
+            return m;
+        }
+
+        private void applyMask(float[] rows, float[] m) {
+            if (m == null) return;
+            for (int t = 0; t < length; t++) {
+                int o = t * h;
+                for (int j = 0; j < h; j++) rows[o + j] *= m[j];
+            }
+        }
+
+        /** Loss of the logits in double; the gradient softmax − one-hot, times scale, into dLogits. */
+        private double crossEntropy(int label, float scale) {
+            double max = Double.NEGATIVE_INFINITY;
+            int best = 0;
+            for (int j = 0; j < logits.length; j++) {
+                if (logits[j] > max) {
+                    max = logits[j];
+                    best = j;
+                }
+            }
+            predicted = best;
+            double sum = 0;
+            for (float l : logits) sum += Math.exp(l - max);
+            double logSum = max + Math.log(sum);
+            for (int j = 0; j < logits.length; j++) {
+                dLogits[j] = (float) ((Math.exp(logits[j] - logSum) - (j == label ? 1 : 0)) * scale);
+            }
+            return logSum - logits[label];
+        }
+
+        private void backward(Weights wt, float[] u) {
+            int n = length * h;
+            k.linearWeightGradient(dLogits, 0, pooled, 0, 1, c.nClasses(), h, grads[gDecW], grads[gDecB]);
+            Arrays.fill(dPooled, 0f);
+            for (int cl = 0; cl < c.nClasses(); cl++) {
+                float g = dLogits[cl];
+                for (int j = 0; j < h; j++) dPooled[j] += g * wt.decW[cl * h + j];
+            }
+            Arrays.fill(dx, 0f);
+            if (c.readout() == Readout.MEAN) {
+                for (int j = 0; j < h; j++) dPooled[j] /= length;
+                for (int t = 0; t < length; t++) System.arraycopy(dPooled, 0, dx, t * h, h);
+            } else {
+                System.arraycopy(dPooled, 0, dx, (length - 1) * h, h);
+            }
+            for (int i = layers - 1; i >= 0; i--) {
+                // dx holds ∂loss/∂(block output); it becomes ∂loss/∂(block input)
+                float[] dOut = dx;
+                if (ref) {
+                    if (!c.prenorm()) {
+                        FloatLayerNorm.backward(xhat[i], inv[i], length, h, wt.normW[i], dx, dr, grads[gNormW[i]], grads[gNormB[i]]);
+                        dOut = dr;
+                    }
+                    // dOut is now ∂loss/∂(residual sum): it flows to the block input unchanged, and to the GLU through the mask
+                    System.arraycopy(dOut, 0, da, 0, n);
+                    applyMask(da, savedMask(i, DropoutMasks.BLOCK_OUTPUT));
+                    k.gluBackward(v[i], da, length, h, dv);
+                    k.linearWeightGradient(dv, 0, a[i], 0, length, out, h, grads[gMixW[i]], grads[gMixB[i]]);
+                    k.linear(dv, 0, length, wt.mixT[i], null, da, 0);
+                } else {
+                    k.linearWeightGradient(dx, 0, a[i], 0, length, out, h, grads[gMixW[i]], grads[gMixB[i]]);
+                    k.linear(dx, 0, length, wt.mixT[i], null, da, 0);
+                }
+                applyMask(da, savedMask(i, DropoutMasks.AFTER_ACTIVATION));
+                if (ref) {
+                    k.geluBackward(y[i], 0, da, 0, n);
+                } else {
+                    float[] yi = y[i];
+                    for (int j = 0; j < n; j++) {
+                        if (!(yi[j] > 0f)) da[j] = 0f;
+                    }
+                }
+                conv.backward(i, z[i], zSpectra[i], wt.d[i], da, dz, dKSpectra[i], grads[gD[i]], fft);
+                if (ref && c.prenorm()) {
+                    FloatLayerNorm.backward(xhat[i], inv[i], length, h, wt.normW[i], dz, dz, grads[gNormW[i]], grads[gNormB[i]]);
+                }
+                if (ref) {
+                    // block input gradient = residual path + S4D path
+                    if (dOut != dx) System.arraycopy(dOut, 0, dx, 0, n);
+                    k.add(dx, 0, dz, 0, n);
+                } else {
+                    System.arraycopy(dz, 0, dx, 0, n);
+                }
+            }
+            k.linearWeightGradient(dx, 0, u, 0, length, h, c.dInput(), grads[gEncW], grads[gEncB]);
+        }
+
+        /** The mask {@link #mask} made for this sample in the forward pass, or null without dropout. */
+        private float[] savedMask(int layer, int site) {
+            return dropout.active() ? masks[layer][site] : null;
+        }
+    }
+}

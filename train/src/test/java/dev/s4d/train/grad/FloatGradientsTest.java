@@ -1,0 +1,124 @@
+package dev.s4d.train.grad;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.s4d.kernel.Kernels;
+import dev.s4d.model.BlockFlavour;
+import dev.s4d.model.Discretization;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.Parameters;
+import dev.s4d.model.Readout;
+import dev.s4d.train.GradientSource.BatchStats;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The float gradients against the double reference on small models of every flavour and option, with
+ * and without dropout, with the vector and the scalar kernels and several thread counts: the loss to
+ * float accuracy and every parameter's gradient to 10⁻⁴ of its norm (‖g_float − g_ref‖ ≤ 10⁻⁴·‖g_ref‖; the
+ * differences seen are ~10⁻⁶, float rounding).
+ */
+class FloatGradientsTest {
+
+    static Stream<Arguments> cases() {
+        ModelConfig ref = new ModelConfig(3, 8, 8, 2, 5, BlockFlavour.REFERENCE, false, Readout.MEAN, Discretization.ZOH);
+        ModelConfig loihi = new ModelConfig(1, 6, 10, 3, 4, BlockFlavour.LOIHI, false, Readout.MEAN, Discretization.ZOH);
+        return Stream.of(
+                Arguments.of("reference post-norm", ref, 0.0),
+                Arguments.of("reference post-norm, dropout", ref, 0.25),
+                Arguments.of("reference pre-norm, dropout", ref.withPrenorm(true), 0.2),
+                Arguments.of("reference last, bilinear", ref.withReadout(Readout.LAST).withDiscretization(Discretization.BILINEAR), 0.0),
+                Arguments.of("reference bilinear, dropout", ref.withDiscretization(Discretization.BILINEAR), 0.1),
+                Arguments.of("loihi mean", loihi, 0.0),
+                Arguments.of("loihi mean, dropout", loihi, 0.3),
+                Arguments.of("loihi last, dropout", loihi.withReadout(Readout.LAST), 0.2),
+                Arguments.of("loihi bilinear", loihi.withDiscretization(Discretization.BILINEAR), 0.0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matchesTheReference(String name, ModelConfig config, double rate) {
+        Map<String, double[]> p = GradientFixtures.parameters(config, name.hashCode());
+        int batch = 5;
+        int length = 37;
+        float[][] x = GradientFixtures.sequences(batch, length, config.dInput(), 1);
+        int[] labels = GradientFixtures.labels(batch, config.nClasses(), 2);
+        long seed = 77;
+        Map<String, double[]> expected = new java.util.LinkedHashMap<>();
+        BatchStats want = new ReferenceGradients(config, rate).compute(p, expected, x, labels, seed);
+        for (Kernels kernels : new Kernels[]{Kernels.best(), Kernels.scalar()}) {
+            for (int threads : new int[]{1, 2, 3}) {
+                String what = name + ", " + kernels.name() + ", " + threads + " threads";
+                Parameters grads = GradientFixtures.zeros(config);
+                BatchStats got = new FloatGradients(config, rate, threads, kernels)
+                        .compute(GradientFixtures.toFloat(config, p), grads, x, labels, seed);
+                assertThat(got.loss()).as(what + " loss").isCloseTo(want.loss(), within(1e-5 * Math.max(1, want.loss())));
+                assertThat(got.correct()).as(what + " correct").isEqualTo(want.correct());
+                assertThat(got.count()).isEqualTo(batch);
+                expected.forEach((param, g) -> assertThat(relativeError(grads.get(param).data(), g))
+                        .as(what + ": " + param).isLessThan(1e-4));
+            }
+        }
+    }
+
+    private static double relativeError(float[] actual, double[] expected) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
+            norm += expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    @Test
+    void sameThreadCountGivesIdenticalResultsAndWorkspacesFollowTheLength() {
+        ModelConfig config = ModelConfig.reference(2, 16, 8, 2, 3);
+        Parameters params = GradientFixtures.toFloat(config, GradientFixtures.parameters(config, 4));
+        FloatGradients source = new FloatGradients(config, 0.1, 2);
+        float[][] x = GradientFixtures.sequences(7, 30, 2, 5);
+        int[] labels = GradientFixtures.labels(7, 3, 6);
+        Parameters first = GradientFixtures.zeros(config);
+        BatchStats a = source.compute(params, first, x, labels, 9);
+        // a different length in between resizes every workspace
+        source.compute(params, GradientFixtures.zeros(config), GradientFixtures.sequences(3, 11, 2, 7), new int[]{0, 1, 2}, 9);
+        Parameters second = GradientFixtures.zeros(config);
+        BatchStats b = new FloatGradients(config, 0.1, 2).compute(params, second, x, labels, 9);
+        BatchStats c = source.compute(params, second, x, labels, 9);
+        assertThat(b).isEqualTo(a);
+        assertThat(c).isEqualTo(a);
+        for (String name : first.names()) assertThat(second.get(name).data()).as(name).containsExactly(first.get(name).data());
+    }
+
+    @Test
+    void moreThreadsThanSamples() {
+        ModelConfig config = ModelConfig.loihi(1, 8, 4, 2, 2);
+        Map<String, double[]> p = GradientFixtures.parameters(config, 8);
+        float[][] x = GradientFixtures.sequences(2, 9, 1, 9);
+        Map<String, double[]> expected = new java.util.LinkedHashMap<>();
+        BatchStats want = new ReferenceGradients(config, 0).compute(p, expected, x, new int[]{1, 0}, 0);
+        Parameters grads = GradientFixtures.zeros(config);
+        BatchStats got = new FloatGradients(config, 0, 5).compute(GradientFixtures.toFloat(config, p), grads, x, new int[]{1, 0}, 0);
+        assertThat(got.loss()).isCloseTo(want.loss(), within(1e-5));
+        expected.forEach((name, g) -> assertThat(relativeError(grads.get(name).data(), g)).as(name).isLessThan(1e-4));
+    }
+
+    @Test
+    void badArgumentsAreRejected() {
+        ModelConfig config = ModelConfig.reference(2, 4, 4, 1, 3);
+        Parameters params = GradientFixtures.toFloat(config, GradientFixtures.parameters(config, 1));
+        FloatGradients source = new FloatGradients(config, 0, 1);
+        assertThatThrownBy(() -> source.compute(params, GradientFixtures.zeros(config), new float[][]{new float[3]}, new int[]{0}, 0))
+                .hasMessageContaining("multiple of d_input=2");
+        assertThatThrownBy(() -> source.compute(params, GradientFixtures.zeros(config.withFlavour(BlockFlavour.LOIHI)),
+                new float[][]{new float[4]}, new int[]{0}, 0)).hasMessageContaining("grads");
+        assertThatThrownBy(() -> new FloatGradients(config, 0, 0)).hasMessageContaining("threads");
+        assertThatThrownBy(() -> new FloatGradients(config, -0.1, 1)).hasMessageContaining("dropout");
+    }
+}

@@ -1,0 +1,203 @@
+package dev.s4d.train.grad;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s4d.model.Discretization;
+import dev.s4d.model.Readout;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Each part of {@link DoubleLayers} and the {@link S4DKernel} on its own against central finite
+ * differences (criterion in {@link FiniteDifferences}). A part's output is reduced to the scalar
+ * f = Σ r·output with fixed random weights r, so its backward pass is run with dOutput = r.
+ */
+class PartGradientCheckTest {
+    private final SplittableRandom rng = new SplittableRandom(2024);
+
+    /**
+     * @param inputs   the arrays to differentiate with respect to (the forward reads them)
+     * @param forward  the part's output from the current inputs
+     * @param backward from dOutput, the gradient of every input (same names)
+     */
+    private void check(String what, Map<String, double[]> inputs, Supplier<double[]> forward,
+                       Function<double[], Map<String, double[]>> backward) {
+        double[] r = GradientFixtures.random(rng, forward.get().length, 1);
+        Map<String, double[]> analytic = backward.apply(r);
+        FiniteDifferences.Numeric numeric = FiniteDifferences.numeric(() -> {
+            double[] out = forward.get();
+            double f = 0;
+            for (int i = 0; i < out.length; i++) f += r[i] * out[i];
+            return f;
+        }, inputs);
+        FiniteDifferences.assertAgree(what, analytic, numeric);
+        analytic.forEach((name, g) -> assertThat(java.util.Arrays.stream(g).anyMatch(v -> v != 0))
+                .as(what + ": gradient of " + name + " is all zero").isTrue());
+    }
+
+    private static Map<String, double[]> named(Object... nameThenArray) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenArray.length; i += 2) m.put((String) nameThenArray[i], (double[]) nameThenArray[i + 1]);
+        return m;
+    }
+
+    @Test
+    void linear() {
+        int rows = 5, in = 4, out = 3;
+        double[] x = GradientFixtures.random(rng, rows * in, 1);
+        double[] w = GradientFixtures.random(rng, out * in, 1);
+        double[] b = GradientFixtures.random(rng, out, 1);
+        check("linear", named("x", x, "w", w, "b", b), () -> {
+            double[] y = new double[rows * out];
+            DoubleLayers.linear(x, rows, in, w, b, out, y);
+            return y;
+        }, dy -> {
+            double[] dx = new double[x.length], dw = new double[w.length], db = new double[b.length];
+            DoubleLayers.linearBackward(x, rows, in, w, out, dy, dx, dw, db);
+            return named("x", dx, "w", dw, "b", db);
+        });
+    }
+
+    @Test
+    void layerNorm() {
+        int rows = 4, width = 5;
+        double[] x = GradientFixtures.random(rng, rows * width, 2);
+        double[] w = GradientFixtures.random(rng, width, 1);
+        double[] b = GradientFixtures.random(rng, width, 1);
+        double[] xhat = new double[x.length], inv = new double[rows];
+        Supplier<double[]> forward = () -> {
+            double[] y = new double[x.length];
+            DoubleLayers.layerNorm(x, rows, width, w, b, 1e-5, xhat, inv, y);
+            return y;
+        };
+        check("layer norm", named("x", x, "w", w, "b", b), forward, dy -> {
+            forward.get();   // x̂ and 1/σ at the unperturbed inputs
+            double[] dx = new double[x.length], dw = new double[width], db = new double[width];
+            DoubleLayers.layerNormBackward(xhat, inv, rows, width, w, dy, dx, dw, db);
+            return named("x", dx, "w", dw, "b", db);
+        });
+    }
+
+    @Test
+    void gelu() {
+        double[] y = GradientFixtures.random(rng, 40, 2.5);
+        check("gelu", named("y", y), () -> {
+            double[] a = new double[y.length];
+            DoubleLayers.gelu(y, a);
+            return a;
+        }, da -> {
+            double[] g = da.clone();
+            DoubleLayers.geluBackward(y, g);
+            return named("y", g);
+        });
+    }
+
+    @Test
+    void relu() {
+        double[] y = GradientFixtures.random(rng, 40, 1);
+        for (int i = 0; i < y.length; i++) y[i] += Math.signum(y[i]) * 0.01;   // no kink within reach of h
+        check("relu", named("y", y), () -> {
+            double[] a = new double[y.length];
+            DoubleLayers.relu(y, a);
+            return a;
+        }, da -> {
+            double[] g = da.clone();
+            DoubleLayers.reluBackward(y, g);
+            return named("y", g);
+        });
+    }
+
+    @Test
+    void glu() {
+        int rows = 3, width = 4;
+        double[] v = GradientFixtures.random(rng, rows * 2 * width, 2);
+        check("glu", named("v", v), () -> {
+            double[] g = new double[rows * width];
+            DoubleLayers.glu(v, rows, width, g);
+            return g;
+        }, dg -> {
+            double[] dv = new double[v.length];
+            DoubleLayers.gluBackward(v, dg, rows, width, dv);
+            return named("v", dv);
+        });
+    }
+
+    @Test
+    void causalConvolution() {
+        int length = 9, channels = 3;
+        double[] k = GradientFixtures.random(rng, channels * length, 1);
+        double[] d = GradientFixtures.random(rng, channels, 1);
+        double[] z = GradientFixtures.random(rng, length * channels, 1);
+        check("causal convolution", named("K", k, "D", d, "z", z), () -> {
+            double[] y = new double[z.length];
+            DoubleLayers.causalConvolution(k, d, z, length, channels, y);
+            return y;
+        }, dy -> {
+            double[] dz = new double[z.length], dk = new double[k.length], dd = new double[d.length];
+            DoubleLayers.causalConvolutionBackward(k, d, z, dy, length, channels, dz, dk, dd);
+            return named("K", dk, "D", dd, "z", dz);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Readout.class)
+    void readout(Readout readout) {
+        int length = 6, width = 4;
+        double[] x = GradientFixtures.random(rng, length * width, 1);
+        check("readout " + readout, named("x", x), () -> {
+            double[] pooled = new double[width];
+            DoubleLayers.pool(readout, x, length, width, pooled);
+            return pooled;
+        }, dp -> {
+            double[] dx = new double[x.length];
+            DoubleLayers.poolBackward(readout, dp, length, width, dx);
+            return named("x", dx);
+        });
+    }
+
+    @Test
+    void crossEntropy() {
+        double[] logits = GradientFixtures.random(rng, 5, 2);
+        check("cross-entropy", named("logits", logits), () -> {
+            return new double[]{DoubleLayers.crossEntropy(logits, 3, new double[logits.length])};
+        }, dLoss -> {
+            double[] g = new double[logits.length];
+            DoubleLayers.crossEntropy(logits, 3, g);
+            for (int i = 0; i < g.length; i++) g[i] *= dLoss[0];
+            return named("logits", g);
+        });
+    }
+
+    /**
+     * The kernel's parameters through each discretisation, at lengths within one block of powers and
+     * across several, with Δ up to 0.5 so that K is far from linear in its parameters.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {7, 20, 150})
+    void s4dKernelThroughZohAndBilinear(int length) {
+        for (Discretization method : Discretization.values()) {
+            int h = 3, m = 3;
+            double[] logDt = new double[h];
+            for (int i = 0; i < h; i++) logDt[i] = Math.log(0.02 + 0.48 * rng.nextDouble());
+            double[] logAReal = GradientFixtures.random(rng, h * m, 0.5);
+            double[] aImag = GradientFixtures.random(rng, h * m, 3);
+            double[] c = GradientFixtures.random(rng, h * m * 2, 0.7);
+            Supplier<S4DKernel> kernel = () -> new S4DKernel(method, h, m, logDt, logAReal, aImag, c);
+            check("S4D kernel " + method + " L=" + length,
+                    named("log_dt", logDt, "log_A_real", logAReal, "A_imag", aImag, "C", c),
+                    () -> kernel.get().kernel(length),
+                    dK -> {
+                        double[] gDt = new double[h], gRe = new double[h * m], gIm = new double[h * m], gC = new double[c.length];
+                        kernel.get().backward(dK, length, 0, h, gDt, gRe, gIm, gC);
+                        return named("log_dt", gDt, "log_A_real", gRe, "A_imag", gIm, "C", gC);
+                    });
+        }
+    }
+}
