@@ -103,10 +103,12 @@ class TrainCommandTest {
     }
 
     @Test
-    void untilTheBackwardPassIsMergedTheCommandSaysSoBeforeReadingData() {
-        // No data directory is needed: the gradient source is made before the dataset is read.
-        Cli.run("train", "--dataset", "smnist", "--offline", "--out", dir.resolve("run").toString())
-                .failsWith(1, "s4d train: error: backward pass not merged yet");
+    void theRealBackwardPassTrainsASmallModelEndToEnd() throws Exception {
+        Path out = dir.resolve("real");
+        Cli.run(fresh(out, "1")).succeeds();
+        assertThat(out.resolve("last.safetensors")).exists();
+        assertThat(ModelFiles.load(out.resolve("last.safetensors")).config().dModel()).isEqualTo(8);
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(1);
     }
 
     @ParameterizedTest(name = "{0} {1}")
