@@ -33,6 +33,10 @@ import org.jtransforms.fft.DoubleFFT_1D;
  * so many JIT nodes that C2 stops inlining within these butterflies and boxes vectors, which is slower
  * by far.)
  *
+ * <p>The butterflies are written out in full, with no helper methods taking or returning vectors: C2
+ * boxes a vector whenever one of its operations is left un-inlined, and the radix-4 passes sit close to
+ * its per-method inlining budget, which every helper call eats into.
+ *
  * <p>Immutable after construction and thread-safe; each thread brings its own {@link Workspace}.
  */
 final class LaneConvolution {
@@ -299,12 +303,21 @@ final class LaneConvolution {
             FloatVector bi = FloatVector.fromArray(S, z, r1 + V, maskB).mul(keep);
             int i0 = j * V;
             int t = 9 * j;
-            store(re, i0, ar.add(br));
-            store(im, i0, ai.add(bi));
-            // y1 = (x0 − x1)·w^2j, y2 = (x0 − i·x1)·w^j, y3 = (x0 + i·x1)·w^3j; forward w = cos − i·sin
-            storeTimes(re, im, i0 + quarter, ar.sub(br), ai.sub(bi), w[t + 3], w[t + 5], w[t + 4]);
-            storeTimes(re, im, i0 + 2 * quarter, ar.add(bi), ai.sub(br), w[t], w[t + 2], w[t + 1]);
-            storeTimes(re, im, i0 + 3 * quarter, ar.sub(bi), ai.add(br), w[t + 6], w[t + 8], w[t + 7]);
+            ar.add(br).intoArray(re, i0);
+            ai.add(bi).intoArray(im, i0);
+            // y1 = (x0 − x1)·w^2j, y2 = (x0 − i·x1)·w^j, y3 = (x0 + i·x1)·w^3j; w = cos − i·sin
+            FloatVector y1r = ar.sub(br);
+            FloatVector y1i = ai.sub(bi);
+            y1i.fma(FloatVector.broadcast(S, w[t + 4]), y1r.mul(w[t + 3])).intoArray(re, i0 + quarter);
+            y1r.fma(FloatVector.broadcast(S, w[t + 5]), y1i.mul(w[t + 3])).intoArray(im, i0 + quarter);
+            FloatVector y2r = ar.add(bi);
+            FloatVector y2i = ai.sub(br);
+            y2i.fma(FloatVector.broadcast(S, w[t + 1]), y2r.mul(w[t])).intoArray(re, i0 + 2 * quarter);
+            y2r.fma(FloatVector.broadcast(S, w[t + 2]), y2i.mul(w[t])).intoArray(im, i0 + 2 * quarter);
+            FloatVector y3r = ar.sub(bi);
+            FloatVector y3i = ai.add(br);
+            y3i.fma(FloatVector.broadcast(S, w[t + 7]), y3r.mul(w[t + 6])).intoArray(re, i0 + 3 * quarter);
+            y3r.fma(FloatVector.broadcast(S, w[t + 8]), y3i.mul(w[t + 6])).intoArray(im, i0 + 3 * quarter);
         }
     }
 
@@ -326,14 +339,14 @@ final class LaneConvolution {
                 int i1 = i0 + quarter;
                 int i2 = i1 + quarter;
                 int i3 = i2 + quarter;
-                FloatVector x0r = load(re, i0);
-                FloatVector x0i = load(im, i0);
-                FloatVector x1r = load(re, i1);
-                FloatVector x1i = load(im, i1);
-                FloatVector x2r = load(re, i2);
-                FloatVector x2i = load(im, i2);
-                FloatVector x3r = load(re, i3);
-                FloatVector x3i = load(im, i3);
+                FloatVector x0r = FloatVector.fromArray(S, re, i0);
+                FloatVector x0i = FloatVector.fromArray(S, im, i0);
+                FloatVector x1r = FloatVector.fromArray(S, re, i1);
+                FloatVector x1i = FloatVector.fromArray(S, im, i1);
+                FloatVector x2r = FloatVector.fromArray(S, re, i2);
+                FloatVector x2i = FloatVector.fromArray(S, im, i2);
+                FloatVector x3r = FloatVector.fromArray(S, re, i3);
+                FloatVector x3i = FloatVector.fromArray(S, im, i3);
                 FloatVector ar = x0r.add(x2r);
                 FloatVector ai = x0i.add(x2i);
                 FloatVector cr = x0r.sub(x2r);
@@ -343,12 +356,21 @@ final class LaneConvolution {
                 FloatVector dr = x1r.sub(x3r);
                 FloatVector di = x1i.sub(x3i);
                 int t = 9 * j;
-                // y0 = a + b, y1 = (a − b)·w^2j, y2 = (c − i·d)·w^j, y3 = (c + i·d)·w^3j
-                store(re, i0, ar.add(br));
-                store(im, i0, ai.add(bi));
-                storeTimes(re, im, i1, ar.sub(br), ai.sub(bi), w[t + 3], w[t + 5], w[t + 4]);
-                storeTimes(re, im, i2, cr.add(di), ci.sub(dr), w[t], w[t + 2], w[t + 1]);
-                storeTimes(re, im, i3, cr.sub(di), ci.add(dr), w[t + 6], w[t + 8], w[t + 7]);
+                // y0 = a + b, y1 = (a − b)·w^2j, y2 = (c − i·d)·w^j, y3 = (c + i·d)·w^3j; w = cos − i·sin
+                ar.add(br).intoArray(re, i0);
+                ai.add(bi).intoArray(im, i0);
+                FloatVector y1r = ar.sub(br);
+                FloatVector y1i = ai.sub(bi);
+                y1i.fma(FloatVector.broadcast(S, w[t + 4]), y1r.mul(w[t + 3])).intoArray(re, i1);
+                y1r.fma(FloatVector.broadcast(S, w[t + 5]), y1i.mul(w[t + 3])).intoArray(im, i1);
+                FloatVector y2r = cr.add(di);
+                FloatVector y2i = ci.sub(dr);
+                y2i.fma(FloatVector.broadcast(S, w[t + 1]), y2r.mul(w[t])).intoArray(re, i2);
+                y2r.fma(FloatVector.broadcast(S, w[t + 2]), y2i.mul(w[t])).intoArray(im, i2);
+                FloatVector y3r = cr.sub(di);
+                FloatVector y3i = ci.add(dr);
+                y3i.fma(FloatVector.broadcast(S, w[t + 7]), y3r.mul(w[t + 6])).intoArray(re, i3);
+                y3r.fma(FloatVector.broadcast(S, w[t + 8]), y3i.mul(w[t + 6])).intoArray(im, i3);
             }
         }
     }
@@ -358,14 +380,14 @@ final class LaneConvolution {
         for (int p = from; p < to; p += 2) {
             int i0 = p * V;
             int i1 = i0 + V;
-            FloatVector x0r = load(re, i0);
-            FloatVector x0i = load(im, i0);
-            FloatVector x1r = load(re, i1);
-            FloatVector x1i = load(im, i1);
-            store(re, i0, x0r.add(x1r));
-            store(im, i0, x0i.add(x1i));
-            store(re, i1, x0r.sub(x1r));
-            store(im, i1, x0i.sub(x1i));
+            FloatVector x0r = FloatVector.fromArray(S, re, i0);
+            FloatVector x0i = FloatVector.fromArray(S, im, i0);
+            FloatVector x1r = FloatVector.fromArray(S, re, i1);
+            FloatVector x1i = FloatVector.fromArray(S, im, i1);
+            x0r.add(x1r).intoArray(re, i0);
+            x0i.add(x1i).intoArray(im, i0);
+            x0r.sub(x1r).intoArray(re, i1);
+            x0i.sub(x1i).intoArray(im, i1);
         }
     }
 
@@ -382,14 +404,14 @@ final class LaneConvolution {
             int p = pairs[2 * e] * V;
             int q = pairs[2 * e + 1] * V;
             int s = offset + e * 4 * V;
-            FloatVector kar = load(spectrum, s);
-            FloatVector kai = load(spectrum, s + V);
-            FloatVector kbr = load(spectrum, s + 2 * V);
-            FloatVector kbi = load(spectrum, s + 3 * V);
-            FloatVector ar = load(re, p);
-            FloatVector ai = load(im, p);
-            FloatVector br = load(re, q);
-            FloatVector bi = load(im, q);
+            FloatVector kar = FloatVector.fromArray(S, spectrum, s);
+            FloatVector kai = FloatVector.fromArray(S, spectrum, s + V);
+            FloatVector kbr = FloatVector.fromArray(S, spectrum, s + 2 * V);
+            FloatVector kbi = FloatVector.fromArray(S, spectrum, s + 3 * V);
+            FloatVector ar = FloatVector.fromArray(S, re, p);
+            FloatVector ai = FloatVector.fromArray(S, im, p);
+            FloatVector br = FloatVector.fromArray(S, re, q);
+            FloatVector bi = FloatVector.fromArray(S, im, q);
             FloatVector ur = ar.add(br);
             FloatVector ui = ai.sub(bi);
             FloatVector vr = ar.sub(br);
@@ -398,10 +420,10 @@ final class LaneConvolution {
             FloatVector xi = ui.fma(kar, ur.mul(kai));
             FloatVector yr = vr.mul(kbr).sub(vi.mul(kbi));   // K_B·v
             FloatVector yi = vi.fma(kbr, vr.mul(kbi));
-            store(re, p, xr.add(yr));
-            store(im, p, xi.add(yi));
-            store(re, q, xr.sub(yr));
-            store(im, q, yi.sub(xi));
+            xr.add(yr).intoArray(re, p);
+            xi.add(yi).intoArray(im, p);
+            xr.sub(yr).intoArray(re, q);
+            yi.sub(xi).intoArray(im, q);
         }
     }
 
@@ -426,21 +448,21 @@ final class LaneConvolution {
                 int i2 = i1 + quarter;
                 int i3 = i2 + quarter;
                 int t = 9 * j;
-                FloatVector b0r = load(re, i0);
-                FloatVector b0i = load(im, i0);
-                FloatVector b1r = load(re, i1);
-                FloatVector b1i = load(im, i1);
-                FloatVector b2r = load(re, i2);
-                FloatVector b2i = load(im, i2);
-                FloatVector b3r = load(re, i3);
-                FloatVector b3i = load(im, i3);
+                FloatVector b0r = FloatVector.fromArray(S, re, i0);
+                FloatVector b0i = FloatVector.fromArray(S, im, i0);
+                FloatVector b1r = FloatVector.fromArray(S, re, i1);
+                FloatVector b1i = FloatVector.fromArray(S, im, i1);
+                FloatVector b2r = FloatVector.fromArray(S, re, i2);
+                FloatVector b2i = FloatVector.fromArray(S, im, i2);
+                FloatVector b3r = FloatVector.fromArray(S, re, i3);
+                FloatVector b3i = FloatVector.fromArray(S, im, i3);
                 // conj w = cos + i·sin: Re = x·cos − y·sin, Im = y·cos + x·sin
-                FloatVector c1r = dot(b1r, w[t + 3], b1i, w[t + 5]);
-                FloatVector c1i = dot(b1i, w[t + 3], b1r, w[t + 4]);
-                FloatVector c2r = dot(b2r, w[t], b2i, w[t + 2]);
-                FloatVector c2i = dot(b2i, w[t], b2r, w[t + 1]);
-                FloatVector c3r = dot(b3r, w[t + 6], b3i, w[t + 8]);
-                FloatVector c3i = dot(b3i, w[t + 6], b3r, w[t + 7]);
+                FloatVector c1r = b1i.fma(FloatVector.broadcast(S, w[t + 5]), b1r.mul(w[t + 3]));
+                FloatVector c1i = b1r.fma(FloatVector.broadcast(S, w[t + 4]), b1i.mul(w[t + 3]));
+                FloatVector c2r = b2i.fma(FloatVector.broadcast(S, w[t + 2]), b2r.mul(w[t]));
+                FloatVector c2i = b2r.fma(FloatVector.broadcast(S, w[t + 1]), b2i.mul(w[t]));
+                FloatVector c3r = b3i.fma(FloatVector.broadcast(S, w[t + 8]), b3r.mul(w[t + 6]));
+                FloatVector c3i = b3r.fma(FloatVector.broadcast(S, w[t + 7]), b3i.mul(w[t + 6]));
                 FloatVector u0r = b0r.add(c1r);
                 FloatVector u0i = b0i.add(c1i);
                 FloatVector u1r = b0r.sub(c1r);
@@ -449,14 +471,14 @@ final class LaneConvolution {
                 FloatVector v0i = c2i.add(c3i);
                 FloatVector v1r = c2r.sub(c3r);
                 FloatVector v1i = c2i.sub(c3i);
-                store(re, i0, u0r.add(v0r));
-                store(im, i0, u0i.add(v0i));
-                store(re, i1, u1r.sub(v1i));
-                store(im, i1, u1i.add(v1r));
-                store(re, i2, u0r.sub(v0r));
-                store(im, i2, u0i.sub(v0i));
-                store(re, i3, u1r.add(v1i));
-                store(im, i3, u1i.sub(v1r));
+                u0r.add(v0r).intoArray(re, i0);
+                u0i.add(v0i).intoArray(im, i0);
+                u1r.sub(v1i).intoArray(re, i1);
+                u1i.add(v1r).intoArray(im, i1);
+                u0r.sub(v0r).intoArray(re, i2);
+                u0i.sub(v0i).intoArray(im, i2);
+                u1r.add(v1i).intoArray(re, i3);
+                u1i.sub(v1r).intoArray(im, i3);
             }
         }
     }
@@ -478,20 +500,20 @@ final class LaneConvolution {
             int i2 = i1 + quarter;
             int i3 = i2 + quarter;
             int t = 9 * j;
-            FloatVector b0r = load(re, i0);
-            FloatVector b0i = load(im, i0);
-            FloatVector b1r = load(re, i1);
-            FloatVector b1i = load(im, i1);
-            FloatVector b2r = load(re, i2);
-            FloatVector b2i = load(im, i2);
-            FloatVector b3r = load(re, i3);
-            FloatVector b3i = load(im, i3);
-            FloatVector c1r = dot(b1r, w[t + 3], b1i, w[t + 5]);
-            FloatVector c1i = dot(b1i, w[t + 3], b1r, w[t + 4]);
-            FloatVector c2r = dot(b2r, w[t], b2i, w[t + 2]);
-            FloatVector c2i = dot(b2i, w[t], b2r, w[t + 1]);
-            FloatVector c3r = dot(b3r, w[t + 6], b3i, w[t + 8]);
-            FloatVector c3i = dot(b3i, w[t + 6], b3r, w[t + 7]);
+            FloatVector b0r = FloatVector.fromArray(S, re, i0);
+            FloatVector b0i = FloatVector.fromArray(S, im, i0);
+            FloatVector b1r = FloatVector.fromArray(S, re, i1);
+            FloatVector b1i = FloatVector.fromArray(S, im, i1);
+            FloatVector b2r = FloatVector.fromArray(S, re, i2);
+            FloatVector b2i = FloatVector.fromArray(S, im, i2);
+            FloatVector b3r = FloatVector.fromArray(S, re, i3);
+            FloatVector b3i = FloatVector.fromArray(S, im, i3);
+            FloatVector c1r = b1i.fma(FloatVector.broadcast(S, w[t + 5]), b1r.mul(w[t + 3]));
+            FloatVector c1i = b1r.fma(FloatVector.broadcast(S, w[t + 4]), b1i.mul(w[t + 3]));
+            FloatVector c2r = b2i.fma(FloatVector.broadcast(S, w[t + 2]), b2r.mul(w[t]));
+            FloatVector c2i = b2r.fma(FloatVector.broadcast(S, w[t + 1]), b2i.mul(w[t]));
+            FloatVector c3r = b3i.fma(FloatVector.broadcast(S, w[t + 8]), b3r.mul(w[t + 6]));
+            FloatVector c3i = b3r.fma(FloatVector.broadcast(S, w[t + 7]), b3i.mul(w[t + 6]));
             int r0 = j * h + first;
             FloatVector x0r = b0r.add(c1r).add(c2r.add(c3r));
             FloatVector x0i = b0i.add(c1i).add(c2i.add(c3i));
@@ -505,25 +527,5 @@ final class LaneConvolution {
                 x1i.add(db.mul(FloatVector.fromArray(S, z, r1 + V, maskB))).intoArray(y, r1 + V, maskB);
             }
         }
-    }
-
-    private static FloatVector load(float[] a, int i) {
-        return FloatVector.fromArray(S, a, i);
-    }
-
-    private static void store(float[] a, int i, FloatVector v) {
-        v.intoArray(a, i);
-    }
-
-    /** Stores (xr + i·xi)·(c + i·s) at offset i of re and im; minusS = −s. */
-    private static void storeTimes(float[] re, float[] im, int i, FloatVector xr, FloatVector xi,
-                                   float c, float s, float minusS) {
-        store(re, i, dot(xr, c, xi, minusS));
-        store(im, i, dot(xi, c, xr, s));
-    }
-
-    /** a·x + b·y: with (x, y) = (c, −s) the real part of (a + i·b)·(c + i·s), with (c, s) and a, b swapped the imaginary part. */
-    private static FloatVector dot(FloatVector a, float x, FloatVector b, float y) {
-        return b.fma(FloatVector.broadcast(S, y), a.mul(x));
     }
 }
