@@ -1,5 +1,6 @@
 package dev.s4d.engine;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -99,7 +100,7 @@ final class LaneConvolution {
             if (m <= L1_BLOCK && local == passes) local = i;
         }
         firstLocalPass = local;
-        block = local < passes ? passSizes[local] : n / 4;
+        block = local < passes ? passSizes[local] : n / 4;   // n = 4: the first pass leaves single points
         twiddles = new float[Integer.numberOfTrailingZeros(n) + 1][];
         twiddles[Integer.numberOfTrailingZeros(n)] = twiddleTable(n);
         for (int m : passSizes) twiddles[Integer.numberOfTrailingZeros(m)] = twiddleTable(m);
@@ -195,7 +196,7 @@ final class LaneConvolution {
             }
             u[4 * (count - 1) + 3] = e + 1;
         }
-        return java.util.Arrays.copyOf(u, 4 * count);
+        return Arrays.copyOf(u, 4 * count);
     }
 
     private int frequencyAt(int position) {
