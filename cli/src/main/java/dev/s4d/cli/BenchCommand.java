@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * streams on all cores, and the conv engine on a batch. Medians of repeated runs after warm-up.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure engine speed: single-stream latency, multi-stream throughput (one token per call and in chunks), conv throughput.",
+        description = {"Measure engine speed: single-stream latency, multi-stream throughput, conv throughput.",
                 "Presets match the PyTorch figures in REFERENCE.md §4: small = H 64, N 64, 4 layers, L 784, d_input 1;"
                         + " large = H 128, N 64, 4 layers, L 1024, d_input 3."})
 final class BenchCommand extends CliCommand {
@@ -41,9 +41,6 @@ final class BenchCommand extends CliCommand {
     @Option(names = "--streams", description = "Concurrent streams for the throughput run (default 1024).")
     int streams = 1024;
 
-    @Option(names = "--chunk", description = "Tokens per stream per call in the chunked throughput run (default 16; 1 skips it).")
-    int chunk = 16;
-
     @Option(names = "--batch", description = "Batch size for the conv engine (default 64).")
     int batch = 64;
 
@@ -59,7 +56,6 @@ final class BenchCommand extends CliCommand {
     @Override
     public Integer call() throws Exception {
         if (repeats < 1 || streams < 1 || batch < 1) throw new IllegalArgumentException("--repeats, --streams and --batch must be positive");
-        if (chunk < 1) throw new IllegalArgumentException("--chunk must be at least 1, got " + chunk);
         if (length != null && length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
         boolean measuredPeak = peakGflops == null;
         if (measuredPeak) peakGflops = PeakFlops.measureOneCore();
@@ -75,7 +71,7 @@ final class BenchCommand extends CliCommand {
         out().printf(Locale.ROOT, "model: %s, %,d parameters, %,d FLOPs/token; kernels %s; %d cores%n",
                 InitCommand.describe(c), model.parameterCount(), flops, Kernels.best().name(), Runtime.getRuntime().availableProcessors());
         out().printf(Locale.ROOT, "peak of one core: %.0f GFLOP/s (%s)%n", peakGflops, measuredPeak ? "measured: FMA loop" : "given");
-        out().printf(Locale.ROOT, "%-52s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
+        out().printf(Locale.ROOT, "%-40s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
         if (only == null || only.equals("single")) single(model, flops);
         if (only == null || only.equals("streams")) many(model, flops);
         if (only == null || only.equals("conv")) conv(model, len);
@@ -118,34 +114,26 @@ final class BenchCommand extends CliCommand {
     }
 
     private void many(S4DModel model, long flops) {
-        manyRow(model, flops, 1);
-        if (chunk > 1) manyRow(model, flops, chunk);
-    }
-
-    /** Throughput of all streams stepped together, {@code tokensPerCall} tokens per stream per call. */
-    private void manyRow(S4DModel model, long flops, int tokensPerCall) {
         RecurrentEngine engine = RecurrentEngine.compile(model);
         int d = model.config().dInput();
-        float[] tokens = new float[streams * tokensPerCall * d];
-        float[] logits = new float[streams * tokensPerCall * model.config().nClasses()];
-        int[] ids = new int[streams];
-        for (int i = 0; i < streams; i++) ids[i] = i;
+        float[] tokens = new float[streams * d];
+        float[] logits = new float[streams * model.config().nClasses()];
         SplittableRandom rng = new SplittableRandom(2);
         for (int i = 0; i < tokens.length; i++) tokens[i] = (float) rng.nextDouble();
-        int calls = Math.max(20, 200_000 / (streams * tokensPerCall));
+        int steps = Math.max(20, 200_000 / streams);
         double[] rate = new double[repeats];
         try (Streams s = engine.open(streams)) {
-            for (int w = 0; w < calls; w++) s.stepChunk(ids, streams, tokens, tokensPerCall, logits);
+            for (int w = 0; w < steps; w++) s.stepAll(tokens, logits);
             for (int r = 0; r < repeats; r++) {
                 long t0 = System.nanoTime();
-                for (int i = 0; i < calls; i++) s.stepChunk(ids, streams, tokens, tokensPerCall, logits);
-                rate[r] = (double) calls * streams * tokensPerCall / ((System.nanoTime() - t0) / 1e9);
+                for (int i = 0; i < steps; i++) s.stepAll(tokens, logits);
+                rate[r] = (double) steps * streams / ((System.nanoTime() - t0) / 1e9);
             }
         }
         double tps = Timing.median(rate);
         int cores = Runtime.getRuntime().availableProcessors();
-        String name = "recurrent, " + streams + " streams, " + cores + " threads" + (tokensPerCall > 1 ? ", " + tokensPerCall + "-token chunks" : "");
-        row(name, String.format(Locale.ROOT, "%.2f µs/call", streams * tokensPerCall / tps * 1e6), tps, flops * tps / (peakGflops * 1e9 * cores));
+        row("recurrent, " + streams + " streams, " + cores + " threads", String.format(Locale.ROOT, "%.2f µs/step", streams / tps * 1e6),
+                tps, flops * tps / (peakGflops * 1e9 * cores));
     }
 
     private void conv(S4DModel model, int len) {
@@ -167,7 +155,7 @@ final class BenchCommand extends CliCommand {
     }
 
     private void row(String name, String median, double tokensPerSecond, double peakFraction) {
-        out().printf(Locale.ROOT, "%-52s %14s %14s %10s%n", name, median, String.format(Locale.ROOT, "%,.0f", tokensPerSecond),
+        out().printf(Locale.ROOT, "%-40s %14s %14s %10s%n", name, median, String.format(Locale.ROOT, "%,.0f", tokensPerSecond),
                 Double.isNaN(peakFraction) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * peakFraction));
     }
 }

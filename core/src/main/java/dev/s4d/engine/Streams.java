@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 public final class Streams implements AutoCloseable {
     /** Streams processed together: enough rows to make the dense layers matrix-matrix products. */
     private static final int TILE = 64;
-    private static final int CHUNK_TILE = 16;
     private static final int SNAPSHOT_MAGIC = 0x53344453; // "S4DS"
     private static final int SNAPSHOT_VERSION = 1;
 
@@ -85,31 +84,14 @@ public final class Streams implements AutoCloseable {
      * @param logits n × classes; overwritten
      */
     public void step(int[] ids, int n, float[] tokens, float[] logits) {
-        stepChunk(ids, n, tokens, 1, logits);
-    }
-
-    /**
-     * Feeds {@code chunk} consecutive tokens to each of the streams {@code ids[0..n)} (distinct) and
-     * returns the logits after every one of them: the same results as {@code chunk} calls of
-     * {@link #step}, but each group of streams runs all its tokens while its state is in cache. Use it
-     * when tokens arrive in frames (audio, sensor packets); with one token per step the states of
-     * thousands of streams must cross the memory bus once per token.
-     *
-     * @param tokens n × chunk × d_input: stream r's tokens in order, then stream r+1's
-     * @param logits n × chunk × classes; overwritten
-     */
-    public void stepChunk(int[] ids, int n, float[] tokens, int chunk, float[] logits) {
         checkOpen();
-        if (chunk < 1) throw new IllegalArgumentException("chunk must be at least 1 token, got " + chunk);
         if (n < 0 || n > ids.length) throw new IllegalArgumentException("n=" + n + " but " + ids.length + " ids given");
         int d = c.dInput();
-        if (tokens.length < (long) n * chunk * d) {
-            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + n + " streams × "
-                    + (chunk == 1 ? "" : chunk + " tokens × ") + "d_input " + d);
+        if (tokens.length < (long) n * d) {
+            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + n + " streams × d_input " + d);
         }
-        if (logits.length < (long) n * chunk * c.nClasses()) {
-            throw new IllegalArgumentException("logits holds " + logits.length + " values, expected " + n + " streams × "
-                    + (chunk == 1 ? "" : chunk + " tokens × ") + "classes " + c.nClasses());
+        if (logits.length < (long) n * c.nClasses()) {
+            throw new IllegalArgumentException("logits holds " + logits.length + " values, expected " + n + " streams × classes " + c.nClasses());
         }
         BitSet used = new BitSet(count);
         for (int r = 0; r < n; r++) {
@@ -117,30 +99,28 @@ public final class Streams implements AutoCloseable {
             if (used.get(ids[r])) throw new IllegalArgumentException("stream " + ids[r] + " appears twice in one step");
             used.set(ids[r]);
         }
-        for (int r = 0; r < n * chunk * d; r++) {
+        for (int r = 0; r < n * d; r++) {
             if (!Float.isFinite(tokens[r])) {
-                throw new IllegalArgumentException("token value " + tokens[r] + " for stream " + ids[r / (chunk * d)] + " is not finite");
+                throw new IllegalArgumentException("token value " + tokens[r] + " for stream " + ids[r / d] + " is not finite");
             }
         }
-        // Chunks run smaller tiles so that a tile's states (64 KB per stream for the 68k model) stay in L2.
-        int tile = chunk == 1 ? TILE : CHUNK_TILE;
-        int tiles = (n + tile - 1) / tile;
+        int tiles = (n + TILE - 1) / TILE;
         if (tiles == 1 || engine.pool == null) {
             Workspace ws = WORKSPACE.get();
-            for (int t = 0; t < tiles; t++) stepTile(ids, t * tile, Math.min(tile, n - t * tile), tokens, chunk, logits, ws);
+            for (int t = 0; t < tiles; t++) stepTile(ids, t * TILE, Math.min(TILE, n - t * TILE), tokens, logits, ws);
             return;
         }
-        runTiles(ids, n, tile, tiles, tokens, chunk, logits);
+        runTiles(ids, n, tiles, tokens, logits);
     }
 
-    private void runTiles(int[] ids, int n, int tile, int tiles, float[] tokens, int chunk, float[] logits) {
+    private void runTiles(int[] ids, int n, int tiles, float[] tokens, float[] logits) {
         List<Future<?>> futures = new ArrayList<>();
         int workers = Math.min(tiles, engine.threads);
         for (int w = 0; w < workers; w++) {
             int first = w;
             futures.add(engine.pool.submit(() -> {
                 Workspace ws = WORKSPACE.get();
-                for (int t = first; t < tiles; t += workers) stepTile(ids, t * tile, Math.min(tile, n - t * tile), tokens, chunk, logits, ws);
+                for (int t = first; t < tiles; t += workers) stepTile(ids, t * TILE, Math.min(TILE, n - t * TILE), tokens, logits, ws);
             }));
         }
         try {
@@ -156,66 +136,58 @@ public final class Streams implements AutoCloseable {
 
     /** Per-thread buffers sized for one tile. */
     private static final class Workspace {
-        float[] in = new float[0];
         float[] x = new float[0];
         float[] z;
         float[] y;
         float[] scratch = new float[0];
-        float[] out = new float[0];
 
-        void ensure(int dInput, int width, int scratchWidth, int classes) {
+        void ensure(int width, int scratchWidth) {
             if (x.length < TILE * width) {
                 x = new float[TILE * width];
                 z = new float[TILE * width];
                 y = new float[TILE * width];
             }
-            if (in.length < TILE * dInput) in = new float[TILE * dInput];
-            if (out.length < TILE * classes) out = new float[TILE * classes];
             if (scratch.length < TILE * scratchWidth) scratch = new float[TILE * scratchWidth];
         }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
-    /** Streams ids[from .. from+rows) through {@code chunk} tokens, one token for all of them at a time. */
-    private void stepTile(int[] ids, int from, int rows, float[] tokens, int chunk, float[] logits, Workspace ws) {
+    /** One token for each of the streams ids[from .. from+rows). */
+    private void stepTile(int[] ids, int from, int rows, float[] tokens, float[] logits, Workspace ws) {
         TokenwiseLayers tw = engine.tokenwise;
         int h = c.dModel();
         int m = c.modes();
         int d = c.dInput();
         int k = c.nClasses();
-        ws.ensure(d, h, tw.scratchPerRow(), k);
-        for (int step = 0; step < chunk; step++) {
-            for (int r = 0; r < rows; r++) System.arraycopy(tokens, ((from + r) * chunk + step) * d, ws.in, r * d, d);
-            tw.encode(ws.in, 0, rows, ws.x);
-            for (int i = 0; i < c.nLayers(); i++) {
-                tw.beforeMixing(i, ws.x, ws.z, rows);
-                // Runs of consecutive stream ids share one kernel call (the usual case: stepAll).
-                for (int r = 0; r < rows; ) {
-                    int start = ids[from + r];
-                    int run = 1;
-                    while (r + run < rows && ids[from + r + run] == start + run) run++;
-                    tw.kernels().diagonalStep(run, h, m, engine.aRe[i], engine.aIm[i], engine.cRe[i], engine.cIm[i], engine.d[i],
-                            ws.z, r * h, sRe[i], sIm[i], start * block, ws.y, r * h);
-                    r += run;
-                }
-                tw.afterMixing(i, ws.y, ws.x, rows, ws.scratch);
+        ws.ensure(h, tw.scratchPerRow());
+        tw.encode(tokens, from * d, rows, ws.x);
+        for (int i = 0; i < c.nLayers(); i++) {
+            tw.beforeMixing(i, ws.x, ws.z, rows);
+            // Runs of consecutive stream ids share one kernel call (the usual case: stepAll).
+            for (int r = 0; r < rows; ) {
+                int start = ids[from + r];
+                int run = 1;
+                while (r + run < rows && ids[from + r + run] == start + run) run++;
+                tw.kernels().diagonalStep(run, h, m, engine.aRe[i], engine.aIm[i], engine.cRe[i], engine.cIm[i], engine.d[i],
+                        ws.z, r * h, sRe[i], sIm[i], start * block, ws.y, r * h);
+                r += run;
             }
-            for (int r = 0; r < rows; r++) {
-                int s = ids[from + r];
-                long seenNow = ++seen[s];
-                if (c.readout() == Readout.MEAN) {
-                    for (int j = 0; j < h; j++) {
-                        double sum = poolSum[s * h + j] += ws.x[r * h + j];
-                        ws.z[r * h + j] = (float) (sum / seenNow);
-                    }
-                } else {
-                    System.arraycopy(ws.x, r * h, ws.z, r * h, h);
-                }
-            }
-            tw.decode(ws.z, rows, ws.out, 0);
-            for (int r = 0; r < rows; r++) System.arraycopy(ws.out, r * k, logits, ((from + r) * chunk + step) * k, k);
+            tw.afterMixing(i, ws.y, ws.x, rows, ws.scratch);
         }
+        for (int r = 0; r < rows; r++) {
+            int s = ids[from + r];
+            long seenNow = ++seen[s];
+            if (c.readout() == Readout.MEAN) {
+                for (int j = 0; j < h; j++) {
+                    double sum = poolSum[s * h + j] += ws.x[r * h + j];
+                    ws.z[r * h + j] = (float) (sum / seenNow);
+                }
+            } else {
+                System.arraycopy(ws.x, r * h, ws.z, r * h, h);
+            }
+        }
+        tw.decode(ws.z, rows, logits, from * k);
     }
 
     /** Returns one stream to the zero state, as if just opened. */

@@ -40,33 +40,6 @@ class StreamsTest {
     }
 
     @Test
-    void aChunkOfTokensGivesTheLogitsOfStepsOneByOne() {
-        int n = 40; // more than one chunk tile
-        int chunk = 7;
-        int d = config.dInput();
-        int k = config.nClasses();
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) ids[i] = n - 1 - i; // reversed: no consecutive runs
-        float[] tokens = TestModels.sequence(n * chunk, d, 99);
-        float[] chunked = new float[n * chunk * k];
-        try (Streams a = engine.open(n); Streams b = engine.open(n)) {
-            a.stepChunk(ids, n, tokens, chunk, chunked);
-            float[] one = new float[n * d];
-            float[] logits = new float[n * k];
-            for (int t = 0; t < chunk; t++) {
-                for (int r = 0; r < n; r++) System.arraycopy(tokens, (r * chunk + t) * d, one, r * d, d);
-                b.step(ids, n, one, logits);
-                for (int r = 0; r < n; r++) {
-                    double[] want = EngineEquivalenceTest.toDouble(Arrays.copyOfRange(logits, r * k, (r + 1) * k));
-                    double[] got = EngineEquivalenceTest.toDouble(Arrays.copyOfRange(chunked, (r * chunk + t) * k, (r * chunk + t + 1) * k));
-                    assertThat(EngineEquivalenceTest.relativeError(got, want)).as("stream %d token %d", ids[r], t).isLessThan(1e-5);
-                }
-            }
-            assertThat(a.tokensSeen(3)).isEqualTo(chunk);
-        }
-    }
-
-    @Test
     void aSubsetStepLeavesOtherStreamsUntouched() {
         try (Streams s = engine.open(4)) {
             float[] before = s.step(2, token(1));
@@ -131,8 +104,6 @@ class StreamsTest {
             assertThatThrownBy(() -> s.step(0, new float[]{Float.NaN, 0})).hasMessageContaining("not finite");
             assertThatThrownBy(() -> s.step(0, new float[]{1})).hasMessageContaining("expected 1 streams × d_input 2");
             assertThatThrownBy(() -> s.step(new int[]{1, 1}, 2, new float[4], new float[10])).hasMessageContaining("appears twice");
-            assertThatThrownBy(() -> s.stepChunk(new int[]{0}, 1, new float[4], 0, new float[10])).hasMessageContaining("chunk must be at least 1");
-            assertThatThrownBy(() -> s.stepChunk(new int[]{0}, 1, new float[4], 3, new float[15])).hasMessageContaining("expected 1 streams × 3 tokens × d_input 2");
             s.close();
             assertThatThrownBy(() -> s.step(0, token(1))).hasMessageContaining("closed");
         }
