@@ -7,11 +7,7 @@ import dev.s4d.model.S4DModel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import org.jtransforms.fft.FloatFFT_1D;
 import org.jtransforms.utils.CommonUtils;
 
@@ -113,21 +109,9 @@ public final class ConvEngine {
         }
         AtomicInteger next = new AtomicInteger();
         int workers = Math.min(count, pool.getParallelism());
-        List<Future<?>> futures = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            futures.add(pool.submit(() -> {
-                for (int i; (i = next.getAndIncrement()) < count; ) task.run(i);
-            }));
-        }
-        try {
-            for (Future<?> f : futures) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running the batch", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
-        }
+        Workers.runAll(pool, workers, w -> {
+            for (int i; (i = next.getAndIncrement()) < count; ) task.run(i);
+        }, "running the batch");
     }
 
     /** Per-thread buffers, grown on demand, so a batch allocates nothing per sample. */

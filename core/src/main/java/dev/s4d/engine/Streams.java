@@ -4,12 +4,8 @@ import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Readout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 
 /**
  * A set of independent token streams through one {@link RecurrentEngine}. Each stream keeps its own
@@ -114,24 +110,11 @@ public final class Streams implements AutoCloseable {
     }
 
     private void runTiles(int[] ids, int n, int tiles, float[] tokens, float[] logits) {
-        List<Future<?>> futures = new ArrayList<>();
         int workers = Math.min(tiles, engine.threads);
-        for (int w = 0; w < workers; w++) {
-            int first = w;
-            futures.add(engine.pool.submit(() -> {
-                Workspace ws = WORKSPACE.get();
-                for (int t = first; t < tiles; t += workers) stepTile(ids, t * TILE, Math.min(TILE, n - t * TILE), tokens, logits, ws);
-            }));
-        }
-        try {
-            for (Future<?> f : futures) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while stepping streams", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
-        }
+        Workers.runAll(engine.pool, workers, first -> {
+            Workspace ws = WORKSPACE.get();
+            for (int t = first; t < tiles; t += workers) stepTile(ids, t * TILE, Math.min(TILE, n - t * TILE), tokens, logits, ws);
+        }, "stepping streams");
     }
 
     /** Per-thread buffers sized for one tile. */
