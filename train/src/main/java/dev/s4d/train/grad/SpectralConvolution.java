@@ -272,8 +272,9 @@ final class SpectralConvolution {
         for (int t = 0; t < length; t++) {
             int src = t * channels + c0;
             int dst = t * width;
-            System.arraycopy(rows, src, re, dst, lanesA);
-            System.arraycopy(rows, src + width, im, dst, lanesB);
+            // (a zero-length copy still checks its start, which may be past the last channel)
+            if (lanesA > 0) System.arraycopy(rows, src, re, dst, lanesA);
+            if (lanesB > 0) System.arraycopy(rows, src + width, im, dst, lanesB);
             if (lanesA < width) java.util.Arrays.fill(re, dst + lanesA, dst + width, 0f);
             if (lanesB < width) java.util.Arrays.fill(im, dst + lanesB, dst + width, 0f);
         }
@@ -288,8 +289,8 @@ final class SpectralConvolution {
         int lanesB = Math.max(0, Math.min(width, channels - c0 - width));
         for (int t = 0; t < length; t++) {
             int row = t * channels + c0;
-            System.arraycopy(s.re, t * width, out, row, lanesA);
-            System.arraycopy(s.im, t * width, out, row + width, lanesB);
+            if (lanesA > 0) System.arraycopy(s.re, t * width, out, row, lanesA);
+            if (lanesB > 0) System.arraycopy(s.im, t * width, out, row + width, lanesB);
         }
     }
 
