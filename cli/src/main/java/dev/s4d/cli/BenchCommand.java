@@ -47,8 +47,8 @@ final class BenchCommand extends CliCommand {
     @Option(names = "--repeats", description = "Timed repetitions per measurement; the median is reported (default 5).")
     int repeats = 5;
 
-    @Option(names = "--peak-gflops", description = "Assumed FP32 peak of one core in GFLOP/s, for the fraction-of-peak column (default 80).")
-    double peakGflops = 80;
+    @Option(names = "--peak-gflops", description = "FP32 peak of one core in GFLOP/s for the fraction-of-peak column (default: measured with an FMA loop).")
+    Double peakGflops;
 
     @Option(names = "--only", paramLabel = "single|streams|conv", description = "Run one measurement only.")
     String only;
@@ -57,6 +57,8 @@ final class BenchCommand extends CliCommand {
     public Integer call() throws Exception {
         if (repeats < 1 || streams < 1 || batch < 1) throw new IllegalArgumentException("--repeats, --streams and --batch must be positive");
         if (length != null && length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
+        boolean measuredPeak = peakGflops == null;
+        if (measuredPeak) peakGflops = PeakFlops.measureOneCore();
         if (!(peakGflops > 0)) throw new IllegalArgumentException("--peak-gflops must be positive, got " + peakGflops);
         // An unknown name would otherwise measure nothing and still succeed.
         if (only != null && !java.util.List.of("single", "streams", "conv").contains(only)) {
@@ -68,6 +70,7 @@ final class BenchCommand extends CliCommand {
         long flops = FlopCount.perToken(c);
         out().printf(Locale.ROOT, "model: %s, %,d parameters, %,d FLOPs/token; kernels %s; %d cores%n",
                 InitCommand.describe(c), model.parameterCount(), flops, Kernels.best().name(), Runtime.getRuntime().availableProcessors());
+        out().printf(Locale.ROOT, "peak of one core: %.0f GFLOP/s (%s)%n", peakGflops, measuredPeak ? "measured: FMA loop" : "given");
         out().printf(Locale.ROOT, "%-40s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
         if (only == null || only.equals("single")) single(model, flops);
         if (only == null || only.equals("streams")) many(model, flops);

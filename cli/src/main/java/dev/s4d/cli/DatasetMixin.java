@@ -8,16 +8,13 @@ import dev.s4d.model.ModelConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options that pick a dataset split and where its files are. */
+/** The options that pick a dataset and where its files are; which split is the command's business. */
 final class DatasetMixin {
     @Option(names = "--dataset", required = true, paramLabel = "TASK",
             description = "smnist, psmnist, scifar, scifar-gray or sfashion.")
     String dataset;
 
-    @Option(names = "--split", paramLabel = "test|train", description = "Split to read (default test).")
-    String split = "test";
-
-    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N samples.")
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N samples of each split read.")
     Integer limit;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -35,7 +32,6 @@ final class DatasetMixin {
     void checkOptions() {
         if (limit != null && limit < 1) throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         task();
-        Split.fromId(split);
         // The search would quietly go on to the other directories, so a mistyped --data-dir could
         // evaluate on files from somewhere else without a word.
         if (dataDir != null && !java.nio.file.Files.isDirectory(dataDir)) {
@@ -43,10 +39,10 @@ final class DatasetMixin {
         }
     }
 
-    Dataset load() {
+    Dataset load(Split split) {
         checkOptions();
         SequenceTask task = task();
-        Dataset d = task.load(Split.fromId(split), locator());
+        Dataset d = task.load(split, locator());
         return limit == null || limit >= d.size() ? d : d.slice(0, limit);
     }
 

@@ -1,6 +1,7 @@
 package dev.s4d.cli;
 
 import dev.s4d.data.Dataset;
+import dev.s4d.data.Split;
 import dev.s4d.model.S4DModel;
 import java.io.BufferedWriter;
 import java.nio.file.Path;
@@ -21,6 +22,9 @@ final class EvalCommand extends CliCommand {
     DatasetMixin data;
 
     @Mixin
+    SplitMixin split;
+
+    @Mixin
     ImportMixin importOptions;
 
     @Option(names = "--engine", paramLabel = "conv|recurrent", description = "conv (whole sequences, default) or recurrent (token by token).")
@@ -37,12 +41,13 @@ final class EvalCommand extends CliCommand {
     public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         data.checkOptions();
+        Split which = split.get();
         // Before the work, not after it: a run should not end in "cannot write".
         if (predictions != null) CliFiles.requireWritable(predictions, "predictions");
         S4DModel m = CliFiles.loadModel(model, importOptions.options());
         data.checkFits(m.config());
         Classifier classifier = Classifier.of(engine, m);
-        Dataset ds = data.load();
+        Dataset ds = data.load(which);
         int n = ds.size();
         int correct = 0;
         long start = System.nanoTime();
@@ -66,7 +71,7 @@ final class EvalCommand extends CliCommand {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
-                data.task().id(), data.split, n, engine, 100.0 * correct / n, correct, n, n / seconds);
+                data.task().id(), which.id(), n, engine, 100.0 * correct / n, correct, n, n / seconds);
         if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
     }

@@ -9,11 +9,12 @@ import picocli.CommandLine.Command;
 @Command(name = "s4d",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Diagonal state space models (S4D) on streams: run offline or token by token.",
+        description = "Diagonal state space models (S4D) on streams: train them, run them offline or token by token.",
         subcommands = {
                 DemoCommand.class,
                 InfoCommand.class,
                 InitCommand.class,
+                TrainCommand.class,
                 EvalCommand.class,
                 StreamCommand.class,
                 BenchCommand.class,

@@ -17,6 +17,7 @@ final class ProgressBar implements AutoCloseable {
     private final boolean interactive;
     private final long start = System.nanoTime();
     private long done;
+    private long skipped;
     private long lastDraw;
     private int lastLength;
     private int lastDecile = -1;
@@ -33,6 +34,12 @@ final class ProgressBar implements AutoCloseable {
     /** Extra text after the rate, e.g. a running accuracy. */
     void suffix(String text) {
         this.suffix = text;
+    }
+
+    /** Counts {@code n} as done before this bar started (a resumed epoch): shown in the count, left out of the rate. */
+    void skip(long n) {
+        done += n;
+        skipped += n;
     }
 
     void advance(long n) {
@@ -59,7 +66,7 @@ final class ProgressBar implements AutoCloseable {
 
     String line(long now) {
         double seconds = Math.max((now - start) / 1e9, 1e-9);
-        double rate = done / seconds;
+        double rate = (done - skipped) / seconds;
         double frac = Math.min(1.0, (double) done / total);
         int filled = (int) Math.round(frac * WIDTH);
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");

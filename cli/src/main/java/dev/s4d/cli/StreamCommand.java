@@ -1,6 +1,7 @@
 package dev.s4d.cli;
 
 import dev.s4d.data.Dataset;
+import dev.s4d.data.Split;
 import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.model.S4DModel;
 import java.nio.file.Path;
@@ -25,6 +26,9 @@ final class StreamCommand extends CliCommand {
     DatasetMixin data;
 
     @Mixin
+    SplitMixin split;
+
+    @Mixin
     ImportMixin importOptions;
 
     @Option(names = "--streams", paramLabel = "K", description = "Concurrent streams (default 1).")
@@ -38,12 +42,13 @@ final class StreamCommand extends CliCommand {
         if (streams < 1) throw new IllegalArgumentException("--streams must be at least 1, got " + streams);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         data.checkOptions();
+        Split which = split.get();
         if (data.limit == null) data.limit = Math.max(streams, 100);
         S4DModel m = CliFiles.loadModel(model, importOptions.options());
         data.checkFits(m.config());
         int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         RecurrentEngine engine = RecurrentEngine.compile(m, dev.s4d.kernel.Kernels.best(), nThreads);
-        Dataset ds = data.load();
+        Dataset ds = data.load(which);
         StreamReplay.Result r = StreamReplay.run(engine, ds, streams, progress("stream " + data.task().id(), (long) ds.size() * data.task().length(), "tokens"));
         java.io.PrintWriter out = out();
         out.printf(Locale.ROOT, "%s: %d samples through %d stream(s), %d thread(s), kernels %s%n",

@@ -20,6 +20,9 @@ class HelpAndUsageTest {
                 Arguments.of("info", new String[]{"MODEL", "--prenorm", "--readout", "--discretization"}),
                 Arguments.of("init", new String[]{"--config", "--out", "--d-input", "--d-model", "--d-state", "--layers",
                         "--classes", "--flavour", "--prenorm", "--readout", "--discretization", "--a-init", "--dt-min", "--dt-max", "--seed"}),
+                Arguments.of("train", new String[]{"--dataset", "--limit", "--data-dir", "--offline", "--config", "--d-model",
+                        "--d-state", "--layers", "--flavour", "--a-init", "--out", "--resume", "--epochs", "--batch", "--lr", "--lr-ssm",
+                        "--weight-decay", "--warmup", "--clip", "--dropout", "--seed", "--val-fraction", "--threads", "--checkpoint-every"}),
                 Arguments.of("eval", new String[]{"--model", "--dataset", "--split", "--limit", "--data-dir", "--offline",
                         "--engine", "--batch", "--predictions"}),
                 Arguments.of("stream", new String[]{"--model", "--dataset", "--limit", "--data-dir", "--offline", "--streams", "--threads"}),
@@ -44,7 +47,7 @@ class HelpAndUsageTest {
     @Test
     void topLevelHelpListsEveryCommand() {
         Cli.Result r = Cli.run("--help").succeeds();
-        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "eval", "stream", "bench", "help");
+        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "stream", "bench", "help");
     }
 
     @Test

@@ -7,18 +7,16 @@ import dev.s4d.model.S4DModel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import org.jtransforms.fft.FloatFFT_1D;
 import org.jtransforms.utils.CommonUtils;
 
 /**
  * Runs whole sequences at once ("sample by sample"): each S4D layer as a causal FFT convolution with
  * its kernel, a batch spread over worker threads one sample per task. Kernel spectra are computed on
- * first use of each sequence length and cached.
+ * first use of each sequence length and cached. With the vector kernels the convolutions run as
+ * {@link LaneConvolution} (a Vector API FFT over many channels at once); with the scalar kernels as
+ * {@link SpectralKernels} (JTransforms, one channel at a time), the reference it is tested against.
  *
  * <p>Thread-safe; one engine can serve concurrent callers.
  */
@@ -32,10 +30,13 @@ public final class ConvEngine {
     private final ModelConfig config;
     private final TokenwiseLayers tokenwise;
     private final DiscreteLayer[] layers;
-    private final Map<Integer, SpectralKernels> byLength = new ConcurrentHashMap<>();
+    private final boolean laneFft;
+    private final Map<Integer, SpectralKernels> spectralByLength = new ConcurrentHashMap<>();
+    private final Map<Integer, LaneConvolution> lanesByLength = new ConcurrentHashMap<>();
     private final ForkJoinPool pool;
 
-    private ConvEngine(S4DModel model, Kernels kernels, int threads) {
+    private ConvEngine(S4DModel model, Kernels kernels, int threads, boolean laneFft) {
+        this.laneFft = laneFft;
         this.config = model.config();
         this.tokenwise = new TokenwiseLayers(model, kernels);
         this.layers = new DiscreteLayer[config.nLayers()];
@@ -49,8 +50,13 @@ public final class ConvEngine {
     }
 
     public static ConvEngine compile(S4DModel model, Kernels kernels, int threads) {
+        return compile(model, kernels, threads, kernels != Kernels.scalar());
+    }
+
+    /** As {@link #compile(S4DModel, Kernels, int)} with the convolution chosen apart from the kernels, for tests and benchmarks. */
+    static ConvEngine compile(S4DModel model, Kernels kernels, int threads, boolean laneFft) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        return new ConvEngine(model, kernels, threads);
+        return new ConvEngine(model, kernels, threads, laneFft);
     }
 
     public ModelConfig config() {
@@ -103,21 +109,9 @@ public final class ConvEngine {
         }
         AtomicInteger next = new AtomicInteger();
         int workers = Math.min(count, pool.getParallelism());
-        List<Future<?>> futures = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            futures.add(pool.submit(() -> {
-                for (int i; (i = next.getAndIncrement()) < count; ) task.run(i);
-            }));
-        }
-        try {
-            for (Future<?> f : futures) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running the batch", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
-        }
+        Workers.runAll(pool, workers, w -> {
+            for (int i; (i = next.getAndIncrement()) < count; ) task.run(i);
+        }, "running the batch");
     }
 
     /** Per-thread buffers, grown on demand, so a batch allocates nothing per sample. */
@@ -129,14 +123,18 @@ public final class ConvEngine {
         float[] fftBuffer = new float[0];
         FloatFFT_1D fft;
         int fftSize;
+        LaneConvolution.Workspace lanes;
 
-        void ensure(int tokens, int width, int scratchWidth, int n) {
+        void ensure(int tokens, int width, int scratchWidth) {
             if (x.length < tokens * width) {
                 x = new float[tokens * width];
                 z = new float[tokens * width];
                 y = new float[tokens * width];
             }
             if (scratch.length < tokens * scratchWidth) scratch = new float[tokens * scratchWidth];
+        }
+
+        void ensureFft(int n) {
             if (fftSize != n) {
                 fft = new FloatFFT_1D(n);
                 fftBuffer = new float[n];
@@ -147,15 +145,33 @@ public final class ConvEngine {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
+    /** One S4D layer along time: y = K ∗ z + D·z, both length × H. */
+    private interface Mixing {
+        void convolve(int layer, float[] z, float[] y);
+    }
+
+    /** The convolution for this length (precomputed on first use) bound to this thread's buffers. */
+    private Mixing mixing(int length, Workspace ws) {
+        if (laneFft) {
+            LaneConvolution lanes = lanesByLength.computeIfAbsent(length, l -> new LaneConvolution(layers, l));
+            LaneConvolution.Workspace work = ws.lanes = lanes.workspace(ws.lanes);
+            return (i, z, y) -> lanes.convolve(i, z, y, work);
+        }
+        SpectralKernels spectral = spectralByLength.computeIfAbsent(length, l -> new SpectralKernels(layers, l));
+        ws.ensureFft(spectral.fftSize());
+        int h = config.dModel();
+        return (i, z, y) -> spectral.convolve(i, z, y, h, ws.fft, ws.fftBuffer);
+    }
+
     private float[][] run(float[] sequence, int length, boolean perToken) {
-        SpectralKernels spectral = byLength.computeIfAbsent(length, l -> new SpectralKernels(layers, l));
         int h = config.dModel();
         Workspace ws = WORKSPACE.get();
-        ws.ensure(length, h, tokenwise.scratchPerRow(), spectral.fftSize());
+        ws.ensure(length, h, tokenwise.scratchPerRow());
+        Mixing mixing = mixing(length, ws);
         tokenwise.encode(sequence, 0, length, ws.x);
         for (int i = 0; i < layers.length; i++) {
             tokenwise.beforeMixing(i, ws.x, ws.z, length);
-            spectral.convolve(i, ws.z, ws.y, h, ws.fft, ws.fftBuffer);
+            mixing.convolve(i, ws.z, ws.y);
             tokenwise.afterMixing(i, ws.y, ws.x, length, ws.scratch);
         }
         return perToken ? readoutEveryToken(ws.x, length, ws.z) : new float[][]{readoutLast(ws.x, length)};

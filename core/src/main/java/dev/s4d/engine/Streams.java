@@ -4,12 +4,8 @@ import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Readout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 
 /**
  * A set of independent token streams through one {@link RecurrentEngine}. Each stream keeps its own
@@ -86,10 +82,11 @@ public final class Streams implements AutoCloseable {
     public void step(int[] ids, int n, float[] tokens, float[] logits) {
         checkOpen();
         if (n < 0 || n > ids.length) throw new IllegalArgumentException("n=" + n + " but " + ids.length + " ids given");
-        if (tokens.length < n * c.dInput()) {
-            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + n + " streams × d_input " + c.dInput());
+        int d = c.dInput();
+        if (tokens.length < (long) n * d) {
+            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + n + " streams × d_input " + d);
         }
-        if (logits.length < n * c.nClasses()) {
+        if (logits.length < (long) n * c.nClasses()) {
             throw new IllegalArgumentException("logits holds " + logits.length + " values, expected " + n + " streams × classes " + c.nClasses());
         }
         BitSet used = new BitSet(count);
@@ -98,9 +95,9 @@ public final class Streams implements AutoCloseable {
             if (used.get(ids[r])) throw new IllegalArgumentException("stream " + ids[r] + " appears twice in one step");
             used.set(ids[r]);
         }
-        for (int r = 0; r < n * c.dInput(); r++) {
+        for (int r = 0; r < n * d; r++) {
             if (!Float.isFinite(tokens[r])) {
-                throw new IllegalArgumentException("token value " + tokens[r] + " for stream " + ids[r / c.dInput()] + " is not finite");
+                throw new IllegalArgumentException("token value " + tokens[r] + " for stream " + ids[r / d] + " is not finite");
             }
         }
         int tiles = (n + TILE - 1) / TILE;
@@ -113,24 +110,11 @@ public final class Streams implements AutoCloseable {
     }
 
     private void runTiles(int[] ids, int n, int tiles, float[] tokens, float[] logits) {
-        List<Future<?>> futures = new ArrayList<>();
         int workers = Math.min(tiles, engine.threads);
-        for (int w = 0; w < workers; w++) {
-            int first = w;
-            futures.add(engine.pool.submit(() -> {
-                Workspace ws = WORKSPACE.get();
-                for (int t = first; t < tiles; t += workers) stepTile(ids, t * TILE, Math.min(TILE, n - t * TILE), tokens, logits, ws);
-            }));
-        }
-        try {
-            for (Future<?> f : futures) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while stepping streams", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
-        }
+        Workers.runAll(engine.pool, workers, first -> {
+            Workspace ws = WORKSPACE.get();
+            for (int t = first; t < tiles; t += workers) stepTile(ids, t * TILE, Math.min(TILE, n - t * TILE), tokens, logits, ws);
+        }, "stepping streams");
     }
 
     /** Per-thread buffers sized for one tile. */
@@ -152,12 +136,15 @@ public final class Streams implements AutoCloseable {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
+    /** One token for each of the streams ids[from .. from+rows). */
     private void stepTile(int[] ids, int from, int rows, float[] tokens, float[] logits, Workspace ws) {
         TokenwiseLayers tw = engine.tokenwise;
         int h = c.dModel();
         int m = c.modes();
+        int d = c.dInput();
+        int k = c.nClasses();
         ws.ensure(h, tw.scratchPerRow());
-        tw.encode(tokens, from * c.dInput(), rows, ws.x);
+        tw.encode(tokens, from * d, rows, ws.x);
         for (int i = 0; i < c.nLayers(); i++) {
             tw.beforeMixing(i, ws.x, ws.z, rows);
             // Runs of consecutive stream ids share one kernel call (the usual case: stepAll).
@@ -173,17 +160,17 @@ public final class Streams implements AutoCloseable {
         }
         for (int r = 0; r < rows; r++) {
             int s = ids[from + r];
-            long k = ++seen[s];
+            long seenNow = ++seen[s];
             if (c.readout() == Readout.MEAN) {
                 for (int j = 0; j < h; j++) {
                     double sum = poolSum[s * h + j] += ws.x[r * h + j];
-                    ws.z[r * h + j] = (float) (sum / k);
+                    ws.z[r * h + j] = (float) (sum / seenNow);
                 }
             } else {
                 System.arraycopy(ws.x, r * h, ws.z, r * h, h);
             }
         }
-        tw.decode(ws.z, rows, logits, from * c.nClasses());
+        tw.decode(ws.z, rows, logits, from * k);
     }
 
     /** Returns one stream to the zero state, as if just opened. */

@@ -17,10 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes the safetensors format, the tensor file format of Hugging Face's {@code safetensors}
@@ -354,8 +350,7 @@ public final class SafeTensors {
      * the previous file (if any) is untouched and no temporary file is left behind.
      */
     public static void write(Path path, Map<String, String> metadata, Map<String, Tensor> tensors) throws IOException {
-        ByteBuffer content = encode(metadata, tensors);
-        writeAtomically(path, content);
+        AtomicFiles.write(path, encode(metadata, tensors));
     }
 
     /** The complete file content. */
@@ -413,42 +408,5 @@ public final class SafeTensors {
 
     private static int compareUtf8(String a, String b) {
         return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Writes to a fresh sibling, flushes it to disk, then renames it over the target in one step. */
-    static void writeAtomically(Path target, ByteBuffer content) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        // Opened with CREATE_NEW rather than Files.createTempFile, which would make the file private (0600)
-        // on POSIX, so the saved model would not get the permissions a normally written file gets.
-        Path tmp = null;
-        FileChannel ch = null;
-        for (int attempt = 0; ch == null; attempt++) {
-            Path candidate = dir.resolve("." + absolute.getFileName() + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                tmp = candidate;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 10) throw e;
-            }
-        }
-        boolean moved = false;
-        try {
-            try (FileChannel out = ch) {
-                while (content.hasRemaining()) out.write(content);
-                out.force(true);
-            }
-            Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException suppressed) {
-                    // The original failure matters more; a stray hidden temp file is the lesser harm.
-                }
-            }
-        }
     }
 }

@@ -375,66 +375,66 @@ final class VectorKernels implements Kernels {
     // ---------------------------------------------------------------------------------------------
     // diagonal recurrence
 
+    /**
+     * Modes outside, channels inside: every array is then read front to back (one mode's H channels
+     * after another's), which the prefetchers follow; with thousands of streams the step is bound by
+     * moving the states, so access order matters more than keeping the output sum in a register. The
+     * sum goes through y instead, which stays in L1.
+     */
     @Override
     public void diagonalStep(int streams, int channels, int modes,
                              float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
                              float[] u, int uOff, float[] sRe, float[] sIm, int sOff, float[] y, int yOff) {
         int hv = channels - channels % L;
+        VectorMask<Float> tail = S.indexInRange(hv, channels);
         for (int s = 0; s < streams; s++) {
             int us = uOff + s * channels;
-            int sb = sOff + s * modes * channels;
             int ys = yOff + s * channels;
-            for (int h = 0; h < hv; h += L) stepChannels(us, sb, ys, h, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
-            if (hv < channels) stepLastChannels(us, sb, ys, hv, channels, modes, aRe, aIm, cRe, cIm, d, u, sRe, sIm, y);
+            int sb = sOff + s * modes * channels;
+            java.util.Arrays.fill(y, ys, ys + channels, 0f);
+            for (int m = 0, cm = 0; m < modes; m++, cm += channels) {
+                int sm = sb + cm;
+                for (int h = 0; h < hv; h += L) {
+                    FloatVector uv = FloatVector.fromArray(S, u, us + h);
+                    FloatVector ar = FloatVector.fromArray(S, aRe, cm + h);
+                    FloatVector ai = FloatVector.fromArray(S, aIm, cm + h);
+                    FloatVector xr = FloatVector.fromArray(S, sRe, sm + h);
+                    FloatVector xi = FloatVector.fromArray(S, sIm, sm + h);
+                    FloatVector nr = ar.fma(xr, uv.sub(ai.mul(xi)));   // ar·xr − ai·xi + u
+                    FloatVector ni = ar.fma(xi, ai.mul(xr));           // ar·xi + ai·xr
+                    nr.intoArray(sRe, sm + h);
+                    ni.intoArray(sIm, sm + h);
+                    FloatVector acc = FloatVector.fromArray(S, y, ys + h);
+                    FloatVector.fromArray(S, cRe, cm + h).fma(nr, acc)
+                            .sub(FloatVector.fromArray(S, cIm, cm + h).mul(ni)).intoArray(y, ys + h);
+                }
+                if (hv < channels) {
+                    stepTail(us + hv, sm + hv, ys + hv, cm + hv, tail, aRe, aIm, cRe, cIm, u, sRe, sIm, y);
+                }
+            }
+            for (int h = 0; h < hv; h += L) {
+                FloatVector acc = FloatVector.fromArray(S, y, ys + h);
+                FloatVector.fromArray(S, d, h).fma(FloatVector.fromArray(S, u, us + h), acc.add(acc)).intoArray(y, ys + h);
+            }
+            for (int h = hv; h < channels; h++) y[ys + h] = 2f * y[ys + h] + d[h] * u[us + h];
         }
     }
 
-    /**
-     * One stream (rows starting at uRow, sb, yRow), channels h … h + L − 1: the output sum stays in a register while the modes go by (each
-     * mode's coefficients and states are one vector, {@code channels} floats after the previous one).
-     */
-    private static void stepChannels(int uRow, int sb, int yRow, int h, int channels, int modes,
-                                     float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
-                                     float[] u, float[] sRe, float[] sIm, float[] y) {
-        int us = uRow + h;
-        FloatVector uv = FloatVector.fromArray(S, u, us);
-        FloatVector acc = FloatVector.zero(S);
-        for (int m = 0, cm = h; m < modes; m++, cm += channels) {
-            int sm = sb + cm;
-            FloatVector ar = FloatVector.fromArray(S, aRe, cm);
-            FloatVector ai = FloatVector.fromArray(S, aIm, cm);
-            FloatVector xr = FloatVector.fromArray(S, sRe, sm);
-            FloatVector xi = FloatVector.fromArray(S, sIm, sm);
-            FloatVector nr = ar.fma(xr, uv.sub(ai.mul(xi)));   // ar·xr − ai·xi + u
-            FloatVector ni = ar.fma(xi, ai.mul(xr));           // ar·xi + ai·xr
-            nr.intoArray(sRe, sm);
-            ni.intoArray(sIm, sm);
-            acc = FloatVector.fromArray(S, cRe, cm).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, cm).mul(ni));
-        }
-        FloatVector.fromArray(S, d, h).fma(uv, acc.add(acc)).intoArray(y, yRow + h);
-    }
-
-    /** As {@link #stepChannels} for the last channels h … channels − 1, fewer than a vector. */
-    private static void stepLastChannels(int uRow, int sb, int yRow, int h, int channels, int modes,
-                                         float[] aRe, float[] aIm, float[] cRe, float[] cIm, float[] d,
-                                         float[] u, float[] sRe, float[] sIm, float[] y) {
-        VectorMask<Float> k = S.indexInRange(h, channels);
-        int us = uRow + h;
-        FloatVector uv = FloatVector.fromArray(S, u, us, k);
-        FloatVector acc = FloatVector.zero(S);
-        for (int m = 0, cm = h; m < modes; m++, cm += channels) {
-            int sm = sb + cm;
-            FloatVector ar = FloatVector.fromArray(S, aRe, cm, k);
-            FloatVector ai = FloatVector.fromArray(S, aIm, cm, k);
-            FloatVector xr = FloatVector.fromArray(S, sRe, sm, k);
-            FloatVector xi = FloatVector.fromArray(S, sIm, sm, k);
-            FloatVector nr = ar.fma(xr, uv.sub(ai.mul(xi)));
-            FloatVector ni = ar.fma(xi, ai.mul(xr));
-            nr.intoArray(sRe, sm, k);
-            ni.intoArray(sIm, sm, k);
-            acc = FloatVector.fromArray(S, cRe, cm, k).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, cm, k).mul(ni));
-        }
-        FloatVector.fromArray(S, d, h, k).fma(uv, acc.add(acc)).intoArray(y, yRow + h, k);
+    /** One mode of the last channels, fewer than a vector, under a lane mask (kept out of the main loop for C1). */
+    private static void stepTail(int ui, int si, int yi, int ci, VectorMask<Float> k,
+                                 float[] aRe, float[] aIm, float[] cRe, float[] cIm,
+                                 float[] u, float[] sRe, float[] sIm, float[] y) {
+        FloatVector uv = FloatVector.fromArray(S, u, ui, k);
+        FloatVector ar = FloatVector.fromArray(S, aRe, ci, k);
+        FloatVector ai = FloatVector.fromArray(S, aIm, ci, k);
+        FloatVector xr = FloatVector.fromArray(S, sRe, si, k);
+        FloatVector xi = FloatVector.fromArray(S, sIm, si, k);
+        FloatVector nr = ar.fma(xr, uv.sub(ai.mul(xi)));
+        FloatVector ni = ar.fma(xi, ai.mul(xr));
+        nr.intoArray(sRe, si, k);
+        ni.intoArray(sIm, si, k);
+        FloatVector acc = FloatVector.fromArray(S, y, yi, k);
+        FloatVector.fromArray(S, cRe, ci, k).fma(nr, acc).sub(FloatVector.fromArray(S, cIm, ci, k).mul(ni)).intoArray(y, yi, k);
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The convolutional and recurrent forms of one model give the same answers, in double and in float. */
-class EngineEquivalenceTest {
+public class EngineEquivalenceTest {
 
     static Stream<Arguments> models() {
         return Stream.of(
@@ -29,7 +29,7 @@ class EngineEquivalenceTest {
     }
 
     /** Max |a − b| over max |b|: the relative error of a whole logit vector. */
-    static double relativeError(double[] a, double[] b) {
+    public static double relativeError(double[] a, double[] b) {
         double diff = 0;
         double scale = 0;
         for (int i = 0; i < a.length; i++) {
@@ -39,7 +39,7 @@ class EngineEquivalenceTest {
         return diff / Math.max(scale, 1e-30);
     }
 
-    static double[] toDouble(float[] a) {
+    public static double[] toDouble(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) d[i] = a[i];
         return d;
@@ -107,7 +107,7 @@ class EngineEquivalenceTest {
     }
 
     /** Steps every sequence of the batch as its own stream, all streams together. */
-    static float[][] runRecurrent(RecurrentEngine engine, float[][] batch, int length) {
+    public static float[][] runRecurrent(RecurrentEngine engine, float[][] batch, int length) {
         int d = engine.config().dInput();
         int classes = engine.config().nClasses();
         float[] tokens = new float[batch.length * d];

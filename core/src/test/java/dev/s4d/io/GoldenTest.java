@@ -2,6 +2,9 @@ package dev.s4d.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.s4d.engine.ConvEngine;
+import dev.s4d.engine.EngineEquivalenceTest;
+import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.model.Discretization;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Readout;
@@ -72,10 +75,29 @@ class GoldenTest {
         System.out.printf("golden %s: largest scaled difference %.2e%n", name, worst);
         assertThat(worst).as("largest scaled difference for " + name).isLessThan(1e-11);
 
+        floatEnginesReproduceLogits(name, model, v, length, dInput);
+
         Files.createDirectories(EXPORT_DIR);
         Path exported = EXPORT_DIR.resolve(name + ".safetensors");
         ModelFiles.save(model, exported);
         ModelFilesTest.assertSameModel(ModelFiles.load(exported), model);
+    }
+
+    /** The float32 engines against the same golden logits, at float tolerance (1e-4 of the logit scale). */
+    private static void floatEnginesReproduceLogits(String name, S4DModel model, JsonNode v, int length, int dInput) {
+        JsonNode inputs = v.get("inputs");
+        float[][] batch = new float[inputs.size()][];
+        for (int b = 0; b < batch.length; b++) batch[b] = sequence(inputs.get(b), length, dInput);
+        float[][] conv = ConvEngine.compile(model).logits(batch);
+        float[][] rec = EngineEquivalenceTest.runRecurrent(RecurrentEngine.compile(model), batch, length);
+        for (int b = 0; b < batch.length; b++) {
+            double[] golden = new double[v.get("logits").get(b).size()];
+            for (int i = 0; i < golden.length; i++) golden[i] = v.get("logits").get(b).get(i).doubleValue();
+            assertThat(EngineEquivalenceTest.relativeError(EngineEquivalenceTest.toDouble(conv[b]), golden))
+                    .as("%s conv engine, sample %d", name, b).isLessThan(1e-4);
+            assertThat(EngineEquivalenceTest.relativeError(EngineEquivalenceTest.toDouble(rec[b]), golden))
+                    .as("%s recurrent engine, sample %d", name, b).isLessThan(1e-4);
+        }
     }
 
     private static float[] sequence(JsonNode tokens, int length, int dInput) {

@@ -1,0 +1,183 @@
+package dev.s4d.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.s4d.data.Dataset;
+import dev.s4d.data.SequenceTask;
+import dev.s4d.data.Split;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.ModelInitializer;
+import dev.s4d.model.S4DModel;
+import dev.s4d.train.Checkpoint;
+import dev.s4d.train.GradientSource;
+import dev.s4d.train.GradientSources;
+import dev.s4d.train.TrainConfig;
+import dev.s4d.train.TrainResult;
+import dev.s4d.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Trains a model, or continues training one from its checkpoint. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model on a dataset's training split, validate after every epoch and test at the end.",
+                "A new run takes its architecture as init does (--config, then the single options; d_input and classes"
+                        + " default to the dataset's) and holds out --val-fraction of the training split for validation.",
+                "--out DIR receives checkpoint.safetensors (every --checkpoint-every steps and at each epoch end),"
+                        + " best.safetensors (best validation accuracy), last.safetensors, metrics.jsonl, metrics.csv,"
+                        + " loss.png, accuracy.png and summary.json.",
+                "--resume continues the run in DIR where its checkpoint stopped, with the checkpoint's architecture and"
+                        + " settings: options may repeat them, and only --threads may change. With the same thread count"
+                        + " it takes exactly the steps the uninterrupted run would have taken."})
+final class TrainCommand extends CliCommand {
+
+    /** Makes the gradient code for a model. */
+    interface GradientFactory {
+        GradientSource create(ModelConfig config, double dropout, int threads);
+    }
+
+    /** Where the command gets its gradient code; tests put a stand-in here. */
+    static GradientFactory gradients = GradientSources::forModel;
+
+    @Mixin
+    DatasetMixin data;
+
+    @Mixin
+    ArchitectureMixin architecture;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory of the run (created if missing).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out.")
+    boolean resume;
+
+    @Option(names = "--epochs", description = "Passes over the training samples (default 10).")
+    Integer epochs;
+
+    @Option(names = {"--batch", "--batch-size"}, description = "Samples per optimiser step (default 64).")
+    Integer batch;
+
+    @Option(names = "--lr", description = "Peak learning rate of all but the SSM group (default 0.01).")
+    Double lr;
+
+    @Option(names = "--lr-ssm", description = "Peak learning rate of log_dt, log_A_real and A_imag (default 0.001).")
+    Double lrSsm;
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay outside the SSM group (default 0.01; none inside).")
+    Double weightDecay;
+
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "Steps of linear warm-up before the cosine decay (default 0).")
+    Integer warmup;
+
+    @Option(names = "--clip", paramLabel = "NORM", description = "Clip the global gradient norm to NORM (default: no clipping).")
+    Double clip;
+
+    @Option(names = "--dropout", description = "Dropout rate (default 0.1).")
+    Double dropout;
+
+    @Option(names = "--seed", description = "Seed of initialisation, validation split, shuffling and dropout (default 0).")
+    Long seed;
+
+    @Option(names = "--val-fraction", description = "Share of the training split held out for validation, in [0, 1) (default 0.1).")
+    Double valFraction;
+
+    @Option(names = "--threads", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Steps between checkpoints within an epoch; 0: epoch ends only (default 100).")
+    Integer checkpointEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        data.checkOptions();
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is not a directory");
+        Path checkpointFile = out.resolve(Trainer.CHECKPOINT);
+        TrainResult result = resume ? resume(checkpointFile) : start(checkpointFile);
+        report(result);
+        return 0;
+    }
+
+    private TrainResult start(Path checkpointFile) throws Exception {
+        if (Files.exists(checkpointFile)) {
+            throw new IllegalArgumentException(out + " already holds a checkpoint: add --resume to continue that run, or choose another --out");
+        }
+        TrainConfig config = settings(TrainConfig.defaults());
+        SequenceTask task = data.task();
+        ModelConfig modelConfig = architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()));
+        data.checkFits(modelConfig);
+        // Before the data is read: a missing backward pass should not cost a dataset load.
+        GradientSource source = gradients.create(modelConfig, config.dropout(), config.threads());
+        S4DModel initial = ModelInitializer.initialise(modelConfig, architecture.initOptions(config.seed()));
+        Dataset train = data.load(Split.TRAIN);
+        Dataset test = data.load(Split.TEST);
+        out().printf(Locale.ROOT, "training %s on %s: %,d parameters; %d training samples, %.0f%% held out for validation;"
+                        + " %d epochs of batch %d, seed %d, %d threads%n",
+                InitCommand.describe(modelConfig), task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
+                config.epochs(), config.batchSize(), config.seed(), config.threads());
+        return new Trainer(config, source, out, new ConsoleTrainListener(this, out)).start(initial, train, test);
+    }
+
+    private TrainResult resume(Path checkpointFile) throws Exception {
+        if (!Files.exists(checkpointFile)) throw new IllegalArgumentException("--resume: " + out + " holds no " + Trainer.CHECKPOINT);
+        Checkpoint checkpoint = Checkpoint.read(checkpointFile);
+        // The same command line plus --resume should work, so options may repeat the architecture, not change it.
+        ModelConfig asked = architecture.resolve(checkpoint.modelConfig());
+        if (!asked.equals(checkpoint.modelConfig())) {
+            throw new IllegalArgumentException("--resume continues the checkpoint's architecture (" + InitCommand.describe(checkpoint.modelConfig())
+                    + "), but the options ask for " + InitCommand.describe(asked));
+        }
+        TrainConfig config = resumedSettings(checkpoint.trainConfig());
+        data.checkFits(checkpoint.modelConfig());
+        GradientSource source = gradients.create(checkpoint.modelConfig(), config.dropout(), config.threads());
+        Dataset train = data.load(Split.TRAIN);
+        Dataset test = data.load(Split.TEST);
+        return new Trainer(config, source, out, new ConsoleTrainListener(this, out)).resume(checkpoint, train, test);
+    }
+
+    /** {@code base} with every option that was given. */
+    private TrainConfig settings(TrainConfig base) {
+        return new TrainConfig(or(epochs, base.epochs()), or(batch, base.batchSize()), or(lr, base.lr()), or(lrSsm, base.lrSsm()),
+                or(weightDecay, base.weightDecay()), base.weightDecaySsm(), base.beta1(), base.beta2(), base.eps(),
+                or(warmup, base.warmupSteps()), or(clip, base.clipNorm()), or(dropout, base.dropout()), or(seed, base.seed()),
+                or(valFraction, base.valFraction()), or(threads, base.threads()), or(checkpointEvery, base.checkpointEvery()));
+    }
+
+    /** The checkpoint's settings; options may repeat them but not change them, except --threads. */
+    private TrainConfig resumedSettings(TrainConfig stored) {
+        TrainConfig asked = settings(stored);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode before = json.valueToTree(stored);
+        JsonNode after = json.valueToTree(asked);
+        List<String> changed = new ArrayList<>();
+        before.properties().forEach(e -> {
+            if (!e.getKey().equals("threads") && !e.getValue().equals(after.get(e.getKey()))) {
+                changed.add(e.getKey() + " " + e.getValue() + " → " + after.get(e.getKey()));
+            }
+        });
+        if (!changed.isEmpty()) {
+            throw new IllegalArgumentException("a resumed run keeps the settings it started with (only --threads may change), but the options change "
+                    + String.join(", ", changed));
+        }
+        return asked;
+    }
+
+    private static <T> T or(T given, T fallback) {
+        return given == null ? fallback : given;
+    }
+
+    private void report(TrainResult r) {
+        java.io.PrintWriter w = out();
+        if (r.bestValAccuracy() != null) {
+            w.printf(Locale.ROOT, "best validation accuracy %.2f%% at epoch %d, saved as %s%n",
+                    100 * r.bestValAccuracy(), r.bestEpoch(), out.resolve(Trainer.BEST));
+        }
+        if (r.testLast() != null) w.println("test, last model: " + r.testLast().describe());
+        if (r.testBest() != null && r.bestEpoch() != r.history().getLast().epoch()) w.println("test, best model: " + r.testBest().describe());
+        w.println("run written to " + out + " (" + r.steps() + " steps)");
+    }
+}

@@ -1,0 +1,142 @@
+package dev.s4d.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.s4d.io.ModelFiles;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.train.Checkpoint;
+import dev.s4d.train.MeanPoolLinearGradients;
+import dev.s4d.train.MetricsFiles;
+import dev.s4d.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code s4d train} with the train module's stand-in gradient source (the real backward pass is
+ * wired in {@code GradientSources}), on the first samples of the shared sMNIST copy.
+ */
+class TrainCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void restoreTheRealGradientSource() {
+        TrainCommand.gradients = dev.s4d.train.GradientSources::forModel;
+    }
+
+    private static void useStandIn() {
+        TrainCommand.gradients = (config, dropout, threads) -> new MeanPoolLinearGradients(config, dropout);
+    }
+
+    private static Path mnist() {
+        Optional<Path> data = Cli.sharedData();
+        assumeTrue(data.isPresent(), "needs the shared MNIST copy in ../shared/data");
+        return data.get();
+    }
+
+    /** The first 40 samples of each split (4 held out for validation), batches of 8: 5 steps per epoch. */
+    private static String[] args(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--dataset", "smnist", "--limit", "40", "--data-dir", mnist().toString(),
+                "--offline", "--out", out.toString(), "--batch", "8", "--checkpoint-every", "3"));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    /** A fresh run of a small model. */
+    private static String[] fresh(Path out, String epochs) {
+        return args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", epochs);
+    }
+
+    @Test
+    void trainsValidatesTestsAndWritesTheRunDirectory() throws Exception {
+        useStandIn();
+        Path out = dir.resolve("run");
+        Cli.Result r = Cli.run(fresh(out, "2")).succeeds();
+        assertThat(r.out()).contains("training loihi H=8 N=4 layers=1 d_input=1 classes=10 on smnist", "40 training samples",
+                "epoch 1 (step 5): train loss", "epoch 2 (step 10)", "validation loss", "best validation accuracy",
+                "test, last model: accuracy", "run written to " + out + " (10 steps)");
+        assertThat(r.err()).contains("epoch 1/2 [", "36/36 samples", "/s  ETA", "loss ", "lr ", "validate [", "test [");
+        for (String file : new String[]{Trainer.CHECKPOINT, Trainer.BEST, Trainer.LAST, Trainer.SUMMARY,
+                MetricsFiles.JSONL, MetricsFiles.CSV, TrainingPlots.LOSS, TrainingPlots.ACCURACY}) {
+            assertThat(out.resolve(file)).as(file).isNotEmptyFile();
+        }
+        byte[] png = Files.readAllBytes(out.resolve(TrainingPlots.LOSS));
+        assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(Files.readAllLines(out.resolve(MetricsFiles.JSONL))).hasSize(2);
+        ModelConfig trained = ModelFiles.load(out.resolve(Trainer.LAST)).config();
+        assertThat(trained).isEqualTo(ModelConfig.loihi(1, 8, 4, 1, 10));
+        assertThat(Checkpoint.read(out.resolve(Trainer.CHECKPOINT)).step()).isEqualTo(10);
+    }
+
+    @Test
+    void resumeContinuesFromTheCheckpointAndRefusesOtherSettings() throws Exception {
+        useStandIn();
+        Path out = dir.resolve("run");
+        Cli.run(fresh(out, "1")).succeeds();
+
+        Cli.run(fresh(out, "1")).failsWith(1, "already holds a checkpoint", "--resume");
+        Cli.run(args(out, "--resume", "--lr", "0.02")).failsWith(1, "a resumed run keeps the settings it started with", "lr 0.01 → 0.02");
+        Cli.run(args(out, "--resume", "--d-model", "16"))
+                .failsWith(1, "--resume continues the checkpoint's architecture (loihi H=8 N=4", "the options ask for loihi H=16 N=4");
+        Cli.run(args(out, "--resume", "--epochs", "2")).failsWith(1, "epochs 1 → 2");
+
+        // A finished run resumes to its end at once; the first command line plus --resume works, and threads may change.
+        Cli.Result again = Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--epochs", "1",
+                "--resume", "--threads", "2")).succeeds();
+        assertThat(again.out()).contains("resuming at step 5 (epoch 2, batch 1)", "run written to " + out + " (5 steps)");
+    }
+
+    @Test
+    void resumeWithoutACheckpointIsRefused() {
+        useStandIn();
+        Cli.run(args(dir.resolve("empty"), "--resume")).failsWith(1, "--resume", "holds no checkpoint.safetensors");
+    }
+
+    @Test
+    void theRealBackwardPassTrainsASmallModelEndToEnd() throws Exception {
+        Path out = dir.resolve("real");
+        Cli.run(fresh(out, "1")).succeeds();
+        assertThat(out.resolve("last.safetensors")).exists();
+        assertThat(ModelFiles.load(out.resolve("last.safetensors")).config().dModel()).isEqualTo(8);
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(1);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --epochs        | 0    | epochs must be at least 1, got 0
+            --batch         | 0    | batch_size must be at least 1, got 0
+            --lr            | -1   | lr must be a finite number >= 0, got -1.0
+            --val-fraction  | 1    | val_fraction must be in [0, 1), got 1.0
+            --dropout       | 1.5  | dropout must be in [0, 1), got 1.5
+            --threads       | 0    | threads must be at least 1, got 0
+            --d-state       | 3    | d_state must be even
+            --checkpoint-every | -1 | checkpoint_every must be non-negative
+            """)
+    void badValuesAreRefusedWithTheReason(String option, String value, String message) {
+        useStandIn();
+        Cli.run("train", "--dataset", "smnist", "--offline", "--out", dir.resolve("run").toString(), option, value)
+                .failsWith(1, message);
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void anUnknownTaskIsNamed() {
+        Cli.run("train", "--dataset", "mnist", "--out", dir.resolve("run").toString()).failsWith(1, "unknown task 'mnist'", "smnist");
+    }
+
+    @Test
+    void outMustBeADirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Cli.run("train", "--dataset", "smnist", "--out", file.toString()).failsWith(1, "--out " + file + " is not a directory");
+    }
+}

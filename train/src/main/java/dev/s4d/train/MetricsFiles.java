@@ -1,0 +1,54 @@
+package dev.s4d.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.s4d.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The per-epoch metrics of a run as {@code metrics.jsonl} (one JSON object per epoch) and
+ * {@code metrics.csv}. Both are rewritten whole from the history kept in the checkpoint, so after a
+ * crash and resume they hold each epoch exactly once.
+ */
+public final class MetricsFiles {
+    private MetricsFiles() {
+    }
+
+    public static final String JSONL = "metrics.jsonl";
+    public static final String CSV = "metrics.csv";
+
+    static final String CSV_HEADER = "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_s";
+
+    private static final JsonMapper JSON = new JsonMapper();
+
+    /** Replaces both files in {@code dir} with {@code history}. */
+    public static void write(Path dir, List<EpochMetrics> history) throws IOException {
+        StringBuilder jsonl = new StringBuilder();
+        StringBuilder csv = new StringBuilder(CSV_HEADER).append('\n');
+        for (EpochMetrics m : history) {
+            jsonl.append(jsonLine(m)).append('\n');
+            csv.append(m.epoch()).append(',').append(m.step()).append(',').append(m.trainLoss()).append(',')
+                    .append(m.trainAccuracy()).append(',').append(orEmpty(m.valLoss())).append(',')
+                    .append(orEmpty(m.valAccuracy())).append(',').append(m.lr()).append(',')
+                    .append(m.seconds()).append(',').append(m.samplesPerSecond()).append('\n');
+        }
+        AtomicFiles.write(dir.resolve(JSONL), jsonl.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(CSV), csv.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String jsonLine(EpochMetrics m) {
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a record of numbers always serialises", e);
+        }
+    }
+
+    /** An empty CSV field for a missing value, which spreadsheets and pandas read as missing. */
+    private static String orEmpty(Double v) {
+        return v == null ? "" : v.toString();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.s4d.train;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * Everything that decides how a run trains, apart from the model's architecture and the data. It is
+ * stored (as JSON, snake_case names) in every checkpoint, so a resumed run trains exactly as it began.
+ *
+ * @param epochs          passes over the training samples
+ * @param batchSize       samples per optimiser step; an epoch's last batch may be smaller
+ * @param lr              peak learning rate of every parameter outside the SSM group
+ * @param lrSsm           peak learning rate of the SSM group ({@code log_dt}, {@code log_A_real},
+ *                        {@code A_imag}), which the reference trains slower for stability
+ * @param weightDecay     decoupled weight decay outside the SSM group
+ * @param weightDecaySsm  decoupled weight decay of the SSM group (0 in the reference)
+ * @param beta1           AdamW first-moment decay
+ * @param beta2           AdamW second-moment decay
+ * @param eps             AdamW denominator guard
+ * @param warmupSteps     steps of linear warm-up before the cosine decay
+ * @param clipNorm        largest global L2 norm of the gradient; 0 turns clipping off
+ * @param dropout         dropout rate handed to the gradient source
+ * @param seed            root of every random choice of the run: validation split, shuffling, dropout
+ * @param valFraction     share of the training split held out for validation, in [0, 1)
+ * @param threads         worker threads of the gradient source and of evaluation
+ * @param checkpointEvery steps between checkpoints inside an epoch; 0 checkpoints at epoch ends only
+ */
+public record TrainConfig(
+        @JsonProperty("epochs") int epochs,
+        @JsonProperty("batch_size") int batchSize,
+        @JsonProperty("lr") double lr,
+        @JsonProperty("lr_ssm") double lrSsm,
+        @JsonProperty("weight_decay") double weightDecay,
+        @JsonProperty("weight_decay_ssm") double weightDecaySsm,
+        @JsonProperty("beta1") double beta1,
+        @JsonProperty("beta2") double beta2,
+        @JsonProperty("eps") double eps,
+        @JsonProperty("warmup_steps") int warmupSteps,
+        @JsonProperty("clip_norm") double clipNorm,
+        @JsonProperty("dropout") double dropout,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("val_fraction") double valFraction,
+        @JsonProperty("threads") int threads,
+        @JsonProperty("checkpoint_every") int checkpointEvery) {
+
+    public TrainConfig {
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+        if (batchSize < 1) throw new IllegalArgumentException("batch_size must be at least 1, got " + batchSize);
+        requireNonNegative("lr", lr);
+        requireNonNegative("lr_ssm", lrSsm);
+        requireNonNegative("weight_decay", weightDecay);
+        requireNonNegative("weight_decay_ssm", weightDecaySsm);
+        requireUnitInterval("beta1", beta1);
+        requireUnitInterval("beta2", beta2);
+        if (!(eps > 0 && Double.isFinite(eps))) throw new IllegalArgumentException("eps must be positive, got " + eps);
+        if (warmupSteps < 0) throw new IllegalArgumentException("warmup_steps must be non-negative, got " + warmupSteps);
+        requireNonNegative("clip_norm", clipNorm);
+        requireUnitInterval("dropout", dropout);
+        requireUnitInterval("val_fraction", valFraction);
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpoint_every must be non-negative (0: epoch ends only), got " + checkpointEvery);
+        }
+    }
+
+    private static void requireNonNegative(String name, double v) {
+        if (!(v >= 0 && Double.isFinite(v))) throw new IllegalArgumentException(name + " must be a finite number >= 0, got " + v);
+    }
+
+    private static void requireUnitInterval(String name, double v) {
+        if (!(v >= 0 && v < 1)) throw new IllegalArgumentException(name + " must be in [0, 1), got " + v);
+    }
+
+    /**
+     * The reference recipe (REFERENCE.md §2): AdamW at 0.01 with weight decay 0.01, the SSM group at
+     * 0.001 without decay, batch 64, dropout 0.1, cosine decay without warm-up, no clipping; 10% of the
+     * training split for validation, a checkpoint every 100 steps, all cores.
+     */
+    public static TrainConfig defaults() {
+        return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100);
+    }
+
+    /** The same settings on another number of threads: the one thing a resumed run may change. */
+    public TrainConfig withThreads(int n) {
+        return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps,
+                warmupSteps, clipNorm, dropout, seed, valFraction, n, checkpointEvery);
+    }
+
+    /** Name endings of the SSM group: step size and state matrix, the parameters the reference trains gently. */
+    public static final List<String> SSM_SUFFIXES = List.of("kernel.log_dt", "kernel.log_A_real", "kernel.A_imag");
+
+    /** The optimiser group of a parameter: the SSM group for the state matrix and step size, else the default one. */
+    public AdamW.Group groupOf(String parameterName) {
+        return SSM_SUFFIXES.stream().anyMatch(parameterName::endsWith)
+                ? new AdamW.Group("ssm", lrSsm, weightDecaySsm)
+                : new AdamW.Group("default", lr, weightDecay);
+    }
+}

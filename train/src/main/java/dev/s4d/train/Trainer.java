@@ -1,0 +1,328 @@
+package dev.s4d.train;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.s4d.data.Dataset;
+import dev.s4d.io.AtomicFiles;
+import dev.s4d.io.ModelFiles;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.Parameters;
+import dev.s4d.model.S4DModel;
+import dev.s4d.model.Tensor;
+import dev.s4d.train.Checkpoint.DataFingerprint;
+import dev.s4d.train.Checkpoint.EpochTotals;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Trains a model: epochs of shuffled mini-batches, AdamW with the warm-up/cosine schedule, validation
+ * after every epoch, checkpoints, metrics files and, at the end, the test evaluation.
+ *
+ * <p>Everything the run writes goes to its output directory: {@value #CHECKPOINT} (every
+ * {@code checkpoint_every} steps and at every epoch end), {@value #BEST} (the model with the best
+ * validation accuracy so far), {@value #LAST} (the final model), {@link MetricsFiles} and
+ * {@value #SUMMARY}. All are replaced atomically.
+ *
+ * <p>Reproducibility: the validation split, each epoch's order and each step's dropout seed follow from
+ * the seed and the position alone, and a checkpoint holds the exact float state; so for a gradient
+ * source that is deterministic for a fixed thread count, a run resumed from any checkpoint takes
+ * bit-for-bit the steps the uninterrupted run takes.
+ */
+public final class Trainer {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String BEST = "best.safetensors";
+    public static final String LAST = "last.safetensors";
+    public static final String SUMMARY = "summary.json";
+
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private final TrainConfig config;
+    private final GradientSource gradients;
+    private final Path outDir;
+    private final TrainListener listener;
+
+    /**
+     * @param config    the run's settings ({@code threads} sizes the evaluation; the gradient source
+     *                  brings its own threads)
+     * @param gradients loss and gradient of a batch, for the model being trained
+     * @param outDir    where checkpoints, models and metrics go; created if missing
+     * @param listener  progress and log display
+     */
+    public Trainer(TrainConfig config, GradientSource gradients, Path outDir, TrainListener listener) {
+        this.config = config;
+        this.gradients = gradients;
+        this.outDir = outDir;
+        this.listener = listener;
+    }
+
+    /**
+     * Trains {@code initial} (which is not changed) from scratch.
+     *
+     * @param train the training split; the validation samples are held out of it
+     * @param test  evaluated once at the end, or null to skip
+     * @throws IllegalStateException if the output directory already holds a checkpoint
+     */
+    public TrainResult start(S4DModel initial, Dataset train, Dataset test) throws IOException {
+        Path existing = outDir.resolve(CHECKPOINT);
+        if (Files.exists(existing)) {
+            throw new IllegalStateException(outDir + " already holds a checkpoint (" + existing.getFileName()
+                    + "); resume it, or train into another directory");
+        }
+        Files.createDirectories(outDir);
+        Parameters params = initial.parameters().copy();
+        Run run = new Run(initial.config(), params, AdamW.of(params, config), DataFingerprint.of(train));
+        return run.execute(train, test);
+    }
+
+    /**
+     * Continues the run saved in {@code checkpoint} on the same data.
+     *
+     * @throws IllegalArgumentException if the checkpoint's settings (other than threads) or data differ from this run's
+     */
+    public TrainResult resume(Checkpoint checkpoint, Dataset train, Dataset test) throws IOException {
+        if (!checkpoint.trainConfig().withThreads(config.threads()).equals(config)) {
+            throw new IllegalArgumentException("the checkpoint was made with the settings " + Checkpoint.toJson(checkpoint.trainConfig())
+                    + " but this run has " + Checkpoint.toJson(config) + "; a resumed run keeps its settings (only threads may change)");
+        }
+        DataFingerprint data = DataFingerprint.of(train);
+        if (!data.equals(checkpoint.data())) {
+            throw new IllegalArgumentException("the checkpoint trained on " + checkpoint.data().describe() + " but this run has "
+                    + data.describe() + "; resume with the same dataset and limit");
+        }
+        Files.createDirectories(outDir);
+        Parameters params = checkpoint.parameters().copy();
+        AdamW optimizer = AdamW.of(params, config);
+        optimizer.restore(checkpoint.firstMoments(), checkpoint.secondMoments(), checkpoint.step());
+        Run run = new Run(checkpoint.modelConfig(), params, optimizer, data);
+        run.step = checkpoint.step();
+        run.epoch = checkpoint.epoch();
+        run.batchInEpoch = checkpoint.batchInEpoch();
+        run.totals = checkpoint.epochSoFar();
+        run.bestValAccuracy = checkpoint.bestValAccuracy();
+        run.bestEpoch = checkpoint.bestEpoch();
+        run.history.addAll(checkpoint.history());
+        run.lastCheckpointStep = checkpoint.step();
+        listener.info(String.format(Locale.ROOT, "resuming at step %d (epoch %d, batch %d)",
+                checkpoint.step(), checkpoint.epoch() + 1, checkpoint.batchInEpoch() + 1));
+        return run.execute(train, test);
+    }
+
+    /** The mutable state of one run, from start or resume to the end. */
+    private final class Run {
+        final ModelConfig modelConfig;
+        final Parameters params;
+        final Parameters grads;
+        final AdamW optimizer;
+        final DataFingerprint data;
+        long step;
+        int epoch;
+        int batchInEpoch;
+        EpochTotals totals = EpochTotals.ZERO;
+        Double bestValAccuracy;
+        int bestEpoch;
+        final List<EpochMetrics> history = new ArrayList<>();
+        long lastCheckpointStep = -1;
+        int stepsPerEpoch;
+
+        Run(ModelConfig modelConfig, Parameters params, AdamW optimizer, DataFingerprint data) {
+            this.modelConfig = modelConfig;
+            this.params = params;
+            this.optimizer = optimizer;
+            this.data = data;
+            Map<String, Tensor> g = new LinkedHashMap<>();
+            params.asMap().forEach((name, t) -> g.put(name, Tensor.zeros(t.shape())));
+            this.grads = new Parameters(g);
+        }
+
+        TrainResult execute(Dataset train, Dataset test) throws IOException {
+            int[][] split = split(train.size());
+            int[] trainIdx = split[0];
+            int[] valIdx = split[1];
+            int batch = config.batchSize();
+            stepsPerEpoch = Math.ceilDiv(trainIdx.length, batch);
+            if (step != (long) epoch * stepsPerEpoch + batchInEpoch || batchInEpoch >= stepsPerEpoch) {
+                throw new IllegalArgumentException("the checkpoint is at step " + step + ", epoch " + (epoch + 1) + ", batch "
+                        + (batchInEpoch + 1) + ", which does not fit " + stepsPerEpoch + " batches per epoch");
+            }
+            LearningRateSchedule schedule = new LearningRateSchedule(config.warmupSteps(), (long) stepsPerEpoch * config.epochs());
+            float[][] buffer = new float[batch][train.length() * train.dInput()];
+            while (epoch < config.epochs()) {
+                int[] order = epochOrder(trainIdx, epoch);
+                String label = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs());
+                try (TrainListener.Progress progress = listener.begin(label, trainIdx.length, (long) batchInEpoch * batch)) {
+                    while (batchInEpoch < stepsPerEpoch) {
+                        GradientSource.BatchStats stats = trainStep(train, order, buffer, schedule);
+                        progress.advance(stats.count(), String.format(Locale.ROOT, "loss %.4f  acc %.2f%%  lr %.2e",
+                                totals.meanLoss(), 100 * totals.accuracy(), config.lr() * schedule.factor(step - 1)));
+                        if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && batchInEpoch < stepsPerEpoch) {
+                            checkpoint();
+                        }
+                    }
+                }
+                finishEpoch(train, valIdx, config.lr() * schedule.factor(step - 1));
+            }
+            return finish(test);
+        }
+
+        /** One optimiser step on the next batch of {@code order}. */
+        GradientSource.BatchStats trainStep(Dataset train, int[] order, float[][] buffer, LearningRateSchedule schedule) {
+            long start = System.nanoTime();
+            int from = batchInEpoch * config.batchSize();
+            int count = Math.min(config.batchSize(), order.length - from);
+            float[][] sequences = count == buffer.length ? buffer : Arrays.copyOf(buffer, count);
+            int[] labels = new int[count];
+            for (int i = 0; i < count; i++) {
+                train.sequence(order[from + i], sequences[i], 0);
+                labels[i] = train.label(order[from + i]);
+            }
+            double factor = schedule.factor(step);
+            GradientSource.BatchStats stats = gradients.compute(params, grads, sequences, labels,
+                    Seeds.derive(config.seed(), Seeds.Stream.DROPOUT, step));
+            if (stats.count() != count) {
+                throw new IllegalStateException("the gradient source reported " + stats.count() + " samples for a batch of " + count);
+            }
+            requireFiniteGradients(stats);
+            if (config.clipNorm() > 0) GradientClipping.clip(grads, config.clipNorm());
+            optimizer.step(params, grads, factor);
+            requireFiniteParameters();
+            step++;
+            batchInEpoch++;
+            totals = totals.add(stats, (System.nanoTime() - start) / 1e9);
+            listener.stepFinished(step, stats);
+            return stats;
+        }
+
+        void finishEpoch(Dataset train, int[] valIdx, double lr) throws IOException {
+            long start = System.nanoTime();
+            Evaluation val = valIdx.length == 0 ? null : evaluate(model(), train, valIdx, "validate");
+            double seconds = totals.trainSeconds() + (System.nanoTime() - start) / 1e9;
+            EpochMetrics metrics = new EpochMetrics(epoch + 1, step, totals.meanLoss(), totals.accuracy(),
+                    val == null ? null : val.loss(), val == null ? null : val.accuracy(), lr, seconds,
+                    totals.trainSeconds() > 0 ? totals.samples() / totals.trainSeconds() : 0);
+            history.add(metrics);
+            if (val != null && (bestValAccuracy == null || val.accuracy() > bestValAccuracy)) {
+                bestValAccuracy = val.accuracy();
+                bestEpoch = epoch + 1;
+                ModelFiles.save(model(), outDir.resolve(BEST));
+                listener.info(String.format(Locale.ROOT, "epoch %d: best validation accuracy so far, %.2f%%, saved %s",
+                        bestEpoch, 100 * bestValAccuracy, BEST));
+            }
+            epoch++;
+            batchInEpoch = 0;
+            totals = EpochTotals.ZERO;
+            checkpoint();
+            MetricsFiles.write(outDir, history);
+            listener.epochFinished(metrics, List.copyOf(history));
+        }
+
+        TrainResult finish(Dataset test) throws IOException {
+            S4DModel last = model();
+            ModelFiles.save(last, outDir.resolve(LAST));
+            Evaluation testLast = null;
+            Evaluation testBest = null;
+            if (test != null) {
+                int[] all = new int[test.size()];
+                Arrays.setAll(all, i -> i);
+                testLast = evaluate(last, test, all, "test");
+                if (bestEpoch == config.epochs()) {
+                    testBest = testLast;
+                } else if (bestEpoch > 0) {
+                    testBest = evaluate(ModelFiles.load(outDir.resolve(BEST)), test, all, "test best");
+                }
+            }
+            TrainResult result = new TrainResult(step, history, bestValAccuracy, bestEpoch, testLast, testBest);
+            ObjectNode summary = JSON.createObjectNode();
+            summary.set("train_config", JSON.valueToTree(config));
+            summary.set("model_config", JSON.readTree(ModelFiles.configToJson(modelConfig)));
+            summary.set("data", JSON.valueToTree(data));
+            summary.set("result", JSON.valueToTree(result));
+            AtomicFiles.write(outDir.resolve(SUMMARY), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+            return result;
+        }
+
+        Evaluation evaluate(S4DModel model, Dataset dataset, int[] indices, String label) {
+            try (TrainListener.Progress progress = listener.begin(label, indices.length, 0)) {
+                return Evaluation.measure(model, dataset, indices, config.batchSize(), config.threads(), progress);
+            }
+        }
+
+        void checkpoint() throws IOException {
+            new Checkpoint(config, modelConfig, data, step, epoch, batchInEpoch, params, optimizer.firstMoments(),
+                    optimizer.secondMoments(), totals, bestValAccuracy, bestEpoch, history).write(outDir.resolve(CHECKPOINT));
+            lastCheckpointStep = step;
+        }
+
+        S4DModel model() {
+            return new S4DModel(modelConfig, params);
+        }
+
+        /** Training and validation indices: validation is the end of a seeded permutation of the split. */
+        int[][] split(int n) {
+            int held = config.valFraction() == 0 ? 0 : Math.max(1, (int) Math.round(n * config.valFraction()));
+            if (n - held < 1) {
+                throw new IllegalArgumentException("the training split has " + n + " samples; holding out " + held
+                        + " for validation leaves none to train on");
+            }
+            int[] perm = Seeds.permutation(n, Seeds.derive(config.seed(), Seeds.Stream.VALIDATION_SPLIT, 0));
+            int[] trainIdx = Arrays.copyOfRange(perm, 0, n - held);
+            int[] valIdx = Arrays.copyOfRange(perm, n - held, n);
+            // Sorted so the set, not the permutation, defines them; each epoch shuffles anyway.
+            Arrays.sort(trainIdx);
+            Arrays.sort(valIdx);
+            return new int[][]{trainIdx, valIdx};
+        }
+
+        int[] epochOrder(int[] trainIdx, int e) {
+            int[] perm = Seeds.permutation(trainIdx.length, Seeds.derive(config.seed(), Seeds.Stream.EPOCH_ORDER, e));
+            int[] order = new int[trainIdx.length];
+            for (int i = 0; i < order.length; i++) order[i] = trainIdx[perm[i]];
+            return order;
+        }
+
+        void requireFiniteGradients(GradientSource.BatchStats stats) {
+            for (String name : grads.names()) {
+                float[] g = grads.get(name).data();
+                int bad = firstNonFinite(g);
+                if (bad >= 0) {
+                    throw diverged("the gradient of '" + name + "' holds " + g[bad] + " at flat index " + bad
+                            + " (batch loss " + stats.loss() + ")", name);
+                }
+            }
+            if (!Double.isFinite(stats.loss())) throw diverged("the loss is " + stats.loss() + " although every gradient is finite", null);
+        }
+
+        void requireFiniteParameters() {
+            for (String name : params.names()) {
+                float[] p = params.get(name).data();
+                int bad = firstNonFinite(p);
+                if (bad >= 0) {
+                    throw diverged("parameter '" + name + "' became " + p[bad] + " at flat index " + bad
+                            + " in the update although its gradient was finite", name);
+                }
+            }
+        }
+
+        TrainingDivergedException diverged(String what, String parameter) {
+            String where = String.format(Locale.ROOT, "training diverged at step %d (epoch %d, batch %d of %d): ",
+                    step + 1, epoch + 1, batchInEpoch + 1, stepsPerEpoch);
+            String after = lastCheckpointStep < 0 ? "; no checkpoint was written yet"
+                    : "; the last checkpoint, from step " + lastCheckpointStep + ", holds finite values";
+            return new TrainingDivergedException(where + what + after + ". Try a lower learning rate or gradient clipping.",
+                    step + 1, parameter);
+        }
+    }
+
+    private static int firstNonFinite(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) return i;
+        }
+        return -1;
+    }
+}

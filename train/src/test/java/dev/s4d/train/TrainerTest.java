@@ -1,0 +1,261 @@
+package dev.s4d.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.s4d.data.Dataset;
+import dev.s4d.io.ModelFiles;
+import dev.s4d.model.ParameterNames;
+import dev.s4d.model.Parameters;
+import dev.s4d.model.S4DModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The trainer with a stand-in gradient source (TrainingFixtures: 3 epochs of 12 steps, a checkpoint
+ * every 5 steps and at each epoch end).
+ */
+class TrainerTest {
+
+    @TempDir
+    Path dir;
+
+    private final Dataset data = TrainingFixtures.data(100);
+    private final Dataset test = TrainingFixtures.data(30);
+
+    /** Keeps every step's loss, in order. */
+    static final class Recorder implements TrainListener {
+        final List<Long> steps = new ArrayList<>();
+        final List<Double> losses = new ArrayList<>();
+        final List<String> messages = new ArrayList<>();
+
+        @Override
+        public void stepFinished(long step, GradientSource.BatchStats stats) {
+            steps.add(step);
+            losses.add(stats.loss());
+        }
+
+        @Override
+        public void info(String message) {
+            messages.add(message);
+        }
+    }
+
+    /** Passes calls through until call {@code crashAt} (1-based), which fails as a crash would. */
+    record CrashingAt(GradientSource inner, int crashAt, int[] calls) implements GradientSource {
+        CrashingAt(GradientSource inner, int crashAt) {
+            this(inner, crashAt, new int[1]);
+        }
+
+        @Override
+        public BatchStats compute(dev.s4d.model.Parameters params, dev.s4d.model.Parameters grads, float[][] sequences, int[] labels, long seed) {
+            if (++calls[0] == crashAt) throw new IllegalStateException("simulated crash");
+            return inner.compute(params, grads, sequences, labels, seed);
+        }
+    }
+
+    private static GradientSource gradients() {
+        return new MeanPoolLinearGradients(TrainingFixtures.modelConfig(), TrainingFixtures.config().dropout());
+    }
+
+    private TrainResult train(Path out, GradientSource g, TrainListener l) throws Exception {
+        return new Trainer(TrainingFixtures.config(), g, out, l).start(TrainingFixtures.model(), data, test);
+    }
+
+    private static EpochMetrics withoutTimes(EpochMetrics m) {
+        return new EpochMetrics(m.epoch(), m.step(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.lr(), 0, 0);
+    }
+
+    @ParameterizedTest(name = "crash in step {0}, resume from step {1}")
+    @CsvSource({"14, 12", "19, 15", "36, 35"})
+    void aResumedRunTakesTheUninterruptedRunsStepsBitForBit(int crashStep, int checkpointStep) throws Exception {
+        Recorder straight = new Recorder();
+        TrainResult expected = train(dir.resolve("straight"), gradients(), straight);
+        assertThat(straight.steps).hasSize(36);
+
+        Path out = dir.resolve("crashed");
+        assertThatThrownBy(() -> train(out, new CrashingAt(gradients(), crashStep), TrainListener.silent()))
+                .hasMessage("simulated crash");
+        Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
+        assertThat(checkpoint.step()).isEqualTo(checkpointStep);
+
+        Recorder resumed = new Recorder();
+        TrainResult result = new Trainer(TrainingFixtures.config(), gradients(), out, resumed).resume(checkpoint, data, test);
+        assertThat(resumed.messages.getFirst()).startsWith("resuming at step " + checkpointStep);
+        assertThat(resumed.steps.getFirst()).isEqualTo(checkpointStep + 1);
+        assertThat(resumed.losses).containsExactlyElementsOf(straight.losses.subList(checkpointStep, 36));
+        assertThat(ModelFiles.load(out.resolve(Trainer.LAST)).parameters().asMap())
+                .isEqualTo(ModelFiles.load(dir.resolve("straight").resolve(Trainer.LAST)).parameters().asMap());
+        assertThat(result.history().stream().map(TrainerTest::withoutTimes).toList())
+                .isEqualTo(expected.history().stream().map(TrainerTest::withoutTimes).toList());
+        assertThat(result.bestEpoch()).isEqualTo(expected.bestEpoch());
+        assertThat(result.testLast()).isEqualTo(expected.testLast());
+        assertThat(Files.readAllLines(out.resolve(MetricsFiles.JSONL))).hasSize(3);
+    }
+
+    @Test
+    void writesModelsMetricsAndSummary() throws Exception {
+        Path out = dir.resolve("run");
+        TrainResult r = train(out, gradients(), TrainListener.silent());
+        assertThat(r.steps()).isEqualTo(36);
+        assertThat(r.history()).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3);
+        assertThat(r.history()).extracting(EpochMetrics::step).containsExactly(12L, 24L, 36L);
+
+        JsonMapper json = new JsonMapper();
+        List<String> lines = Files.readAllLines(out.resolve(MetricsFiles.JSONL));
+        assertThat(lines).hasSize(3);
+        JsonNode first = json.readTree(lines.getFirst());
+        assertThat(first.properties()).extracting(java.util.Map.Entry::getKey).containsExactly(
+                "epoch", "step", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s");
+        assertThat(first.get("val_acc").asDouble()).isEqualTo(r.history().getFirst().valAccuracy());
+        List<String> csv = Files.readAllLines(out.resolve(MetricsFiles.CSV));
+        assertThat(csv).hasSize(4);
+        assertThat(csv.getFirst()).isEqualTo(MetricsFiles.CSV_HEADER);
+        assertThat(csv.get(3)).startsWith("3,36," + r.history().get(2).trainLoss() + ",");
+
+        // The best model is the first epoch with the highest validation accuracy, saved as a plain model file.
+        int best = 0;
+        for (int e = 1; e < 3; e++) if (r.history().get(e).valAccuracy() > r.history().get(best).valAccuracy()) best = e;
+        assertThat(r.bestEpoch()).isEqualTo(best + 1);
+        assertThat(r.bestValAccuracy()).isEqualTo(r.history().get(best).valAccuracy());
+        S4DModel bestModel = ModelFiles.load(out.resolve(Trainer.BEST));
+        assertThat(bestModel.config()).isEqualTo(TrainingFixtures.modelConfig());
+        assertThat(r.testBest()).isNotNull();
+        assertThat(r.testLast().count()).isEqualTo(30);
+
+        JsonNode summary = json.readTree(out.resolve(Trainer.SUMMARY).toFile());
+        assertThat(summary.at("/train_config/lr_ssm").asDouble()).isEqualTo(0.001);
+        assertThat(summary.at("/model_config/d_model").asInt()).isEqualTo(8);
+        assertThat(summary.at("/result/test_last/correct").asInt()).isEqualTo(r.testLast().correct());
+        assertThat(summary.at("/data/samples").asInt()).isEqualTo(100);
+    }
+
+    @Test
+    void theStandInModelLearns() throws Exception {
+        TrainResult r = train(dir.resolve("run"), gradients(), TrainListener.silent());
+        assertThat(r.history().get(2).trainLoss()).isLessThan(r.history().get(0).trainLoss() - 0.3);
+        assertThat(r.history().get(2).trainAccuracy()).isGreaterThan(r.history().get(0).trainAccuracy());
+    }
+
+    @Test
+    void theSsmGroupHasItsOwnRateAndNoDecayWhileOthersDecay() throws Exception {
+        // The stand-in model gives zero gradients outside encoder and decoder, so only weight decay moves them.
+        Path out = dir.resolve("run");
+        train(out, gradients(), TrainListener.silent());
+        Parameters initial = TrainingFixtures.model().parameters();
+        Parameters trained = ModelFiles.load(out.resolve(Trainer.LAST)).parameters();
+        for (String ssm : new String[]{ParameterNames.logDt(0), ParameterNames.logAReal(0), ParameterNames.aImag(0)}) {
+            assertThat(trained.get(ssm)).as(ssm).isEqualTo(initial.get(ssm));
+        }
+        TrainConfig c = TrainingFixtures.config();
+        LearningRateSchedule schedule = new LearningRateSchedule(c.warmupSteps(), 36);
+        float[] d = initial.get(ParameterNames.d(0)).data().clone();
+        for (int step = 0; step < 36; step++) {
+            double decay = 1 - c.lr() * schedule.factor(step) * c.weightDecay();
+            for (int i = 0; i < d.length; i++) d[i] = (float) (d[i] * decay);
+        }
+        assertThat(trained.get(ParameterNames.d(0)).data()).containsExactly(d);
+        assertThat(trained.get(ParameterNames.ENCODER_WEIGHT)).isNotEqualTo(initial.get(ParameterNames.ENCODER_WEIGHT));
+    }
+
+    @Test
+    void everyEpochVisitsEachTrainingSampleOnceInItsOwnOrderAndNeverAValidationSample() throws Exception {
+        List<List<Float>> epochs = new ArrayList<>();
+        GradientSource spy = (params, grads, sequences, labels, seed) -> {
+            if (epochs.isEmpty() || epochs.getLast().size() == 90) epochs.add(new ArrayList<>());
+            // The first token identifies a sample: it is a distinct random value for each.
+            for (float[] s : sequences) epochs.getLast().add(s[0]);
+            return gradients().compute(params, grads, sequences, labels, seed);
+        };
+        train(dir.resolve("run"), spy, TrainListener.silent());
+        assertThat(epochs).hasSize(3);
+        Set<Float> all = new HashSet<>();
+        for (int i = 0; i < data.size(); i++) all.add(data.sequence(i)[0]);
+        assertThat(all).hasSize(100);
+        Set<Float> trainSet = new HashSet<>(epochs.getFirst());
+        assertThat(trainSet).hasSize(90);
+        for (List<Float> epoch : epochs) assertThat(new HashSet<>(epoch)).isEqualTo(trainSet).hasSize(epoch.size());
+        assertThat(epochs.get(1)).isNotEqualTo(epochs.get(0));
+        assertThat(epochs.get(2)).isNotEqualTo(epochs.get(1));
+    }
+
+    @Test
+    void aNonFiniteGradientStopsTheRunNamingParameterAndStep() throws Exception {
+        int[] calls = new int[1];
+        GradientSource poisoned = (params, grads, sequences, labels, seed) -> {
+            GradientSource.BatchStats s = gradients().compute(params, grads, sequences, labels, seed);
+            // From step 7 on, as a backward pass overflowing in one place would.
+            if (++calls[0] >= 7) grads.get(ParameterNames.c(0)).data()[3] = Float.NaN;
+            return s;
+        };
+        assertThatThrownBy(() -> train(dir.resolve("run"), poisoned, TrainListener.silent()))
+                .isInstanceOfSatisfying(TrainingDivergedException.class, e -> {
+                    assertThat(e.step()).isEqualTo(7);
+                    assertThat(e.parameter()).isEqualTo(ParameterNames.c(0));
+                })
+                .hasMessageContaining("training diverged at step 7 (epoch 1, batch 7 of 12)")
+                .hasMessageContaining("the gradient of 's4_layers.0.kernel.C' holds NaN at flat index 3")
+                .hasMessageContaining("the last checkpoint, from step 5, holds finite values");
+        // The checkpoint from before the NaN is intact and finite.
+        assertThat(Checkpoint.read(dir.resolve("run").resolve(Trainer.CHECKPOINT)).step()).isEqualTo(5);
+    }
+
+    @Test
+    void aNonFiniteLossAloneIsReportedToo() {
+        GradientSource nanLoss = (params, grads, sequences, labels, seed) -> {
+            GradientSource.BatchStats s = gradients().compute(params, grads, sequences, labels, seed);
+            return new GradientSource.BatchStats(Double.POSITIVE_INFINITY, s.correct(), s.count());
+        };
+        assertThatThrownBy(() -> train(dir.resolve("run"), nanLoss, TrainListener.silent()))
+                .isInstanceOf(TrainingDivergedException.class)
+                .hasMessageContaining("step 1 (epoch 1, batch 1 of 12): the loss is Infinity although every gradient is finite")
+                .hasMessageContaining("no checkpoint was written yet");
+    }
+
+    @Test
+    void withoutValidationThereIsNoBestModelAndTheValidationColumnsAreEmpty() throws Exception {
+        TrainConfig c = TrainingFixtures.config();
+        TrainConfig noVal = new TrainConfig(1, c.batchSize(), c.lr(), c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
+                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.0, c.threads(), c.checkpointEvery());
+        Path out = dir.resolve("run");
+        TrainResult r = new Trainer(noVal, gradients(), out, TrainListener.silent()).start(TrainingFixtures.model(), data, null);
+        assertThat(r.steps()).isEqualTo(13);
+        assertThat(r.history().getFirst().valAccuracy()).isNull();
+        assertThat(r.bestEpoch()).isZero();
+        assertThat(r.testLast()).isNull();
+        assertThat(out.resolve(Trainer.BEST)).doesNotExist();
+        assertThat(out.resolve(Trainer.LAST)).exists();
+        assertThat(Files.readAllLines(out.resolve(MetricsFiles.CSV)).get(1)).contains(",,,");
+    }
+
+    @Test
+    void startRefusesADirectoryWithACheckpointAndResumeRefusesOtherSettingsOrData() throws Exception {
+        Path out = dir.resolve("run");
+        train(out, gradients(), TrainListener.silent());
+        assertThatThrownBy(() -> train(out, gradients(), TrainListener.silent()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already holds a checkpoint");
+
+        Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
+        TrainConfig c = TrainingFixtures.config();
+        TrainConfig otherLr = new TrainConfig(c.epochs(), c.batchSize(), 0.02, c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
+                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), c.valFraction(), c.threads(), c.checkpointEvery());
+        assertThatThrownBy(() -> new Trainer(otherLr, gradients(), out, TrainListener.silent()).resume(checkpoint, data, test))
+                .hasMessageContaining("\"lr\":0.01").hasMessageContaining("\"lr\":0.02").hasMessageContaining("keeps its settings");
+        assertThatThrownBy(() -> new Trainer(c, gradients(), out, TrainListener.silent()).resume(checkpoint, data.limit(99), test))
+                .hasMessageContaining("the checkpoint trained on smnist with 100 training samples")
+                .hasMessageContaining("this run has smnist with 99 training samples");
+        // Threads are not a training setting: a different count resumes.
+        TrainResult again = new Trainer(c.withThreads(2), gradients(), out, TrainListener.silent()).resume(checkpoint, data, null);
+        assertThat(again.steps()).isEqualTo(36);
+    }
+}
