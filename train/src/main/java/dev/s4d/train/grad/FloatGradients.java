@@ -1,5 +1,6 @@
 package dev.s4d.train.grad;
 
+import dev.s4d.engine.Workers;
 import dev.s4d.kernel.Kernels;
 import dev.s4d.kernel.PackedWeights;
 import dev.s4d.model.BlockFlavour;
@@ -13,9 +14,7 @@ import dev.s4d.train.GradientSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
@@ -63,7 +62,7 @@ public final class FloatGradients implements GradientSource {
         this.ref = config.flavour() == BlockFlavour.REFERENCE;
         this.dropout = new DropoutMasks(dropout);
         this.k = kernels;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1);
+        this.pool = new ForkJoinPool(threads);
         this.conv = new SpectralConvolution(kernels, config.nLayers(), config.dModel());
         for (String name : S4DModel.expectedShapes(config).keySet()) {
             if (!isKernelParameter(name)) summed.add(name);
@@ -159,29 +158,8 @@ public final class FloatGradients implements GradientSource {
         return (int) ((long) count * part / workers.length);
     }
 
-    /** Runs task(w) for every worker index, the first on the calling thread, and waits for all. */
     private void forEachWorker(IntConsumer task) {
-        List<Future<?>> futures = new ArrayList<>();
-        for (int w = 1; w < workers.length; w++) {
-            int index = w;
-            futures.add(pool.submit(() -> task.accept(index)));
-        }
-        try {
-            task.accept(0);
-        } finally {
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while computing gradients", e);
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) throw r;
-                    if (e.getCause() instanceof Error err) throw err;
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        }
+        Workers.runAll(pool, workers.length, task, "computing gradients");
     }
 
     /** This call's parameter values in the layouts the kernels want; read-only and shared by the workers. */
