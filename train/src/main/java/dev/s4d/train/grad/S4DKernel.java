@@ -86,10 +86,6 @@ final class S4DKernel {
         }
     }
 
-    int channels() {
-        return channels;
-    }
-
     /** K of every channel, {@code k[h·length + l]}. */
     double[] kernel(int length) {
         double[] k = new double[channels * length];

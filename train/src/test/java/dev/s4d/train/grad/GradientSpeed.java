@@ -10,15 +10,18 @@ import java.util.SplittableRandom;
 
 /**
  * Training throughput of {@link FloatGradients#compute} (forward and backward of a batch), run by hand,
- * not a test. After {@code ./mvnw -o -pl core,train install -DskipTests && ./mvnw -o -pl train test-compile}:
+ * not a test. From the project root:
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp "$(cat train/target/speed.classpath)" dev.s4d.train.grad.GradientSpeed [threads [smnist|scifar]]
+ *   ./mvnw -o -q -pl core,train install -DskipTests && ./mvnw -o -q -pl core,train test-compile
+ *   ./mvnw -o -q -pl train dependency:build-classpath -Dmdep.outputFile=target/speed.classpath
+ *   java --add-modules jdk.incubator.vector \
+ *        -cp "core/target/classes:$(cat train/target/speed.classpath):train/target/classes:train/target/test-classes" \
+ *        dev.s4d.train.grad.GradientSpeed [threads [smnist|scifar]]
  * </pre>
- * with the class path from {@code ./mvnw -o -q -pl train dependency:build-classpath
- * -Dmdep.outputFile=target/speed.classpath -Dmdep.includeScope=test} plus
- * {@code :train/target/classes:train/target/test-classes}. The two models are REFERENCE.md §4's, where
- * PyTorch trains 61 and 17 samples/s on this machine; batch 32, dropout 0.1 as in the recipe. Each figure
- * is the best of several timed rounds after a warm-up long enough for C2 to compile the vector kernels.
+ * ({@code core/target/classes} first: the local repository's core jar may be another checkout's.) The
+ * two models are REFERENCE.md §4's, where PyTorch trains 61 and 17 samples/s on this machine; batch 32,
+ * dropout 0.1 as in the recipe. Each figure is the best of several timed rounds after a warm-up long
+ * enough for C2 to compile the vector kernels.
  */
 public final class GradientSpeed {
     private GradientSpeed() {
