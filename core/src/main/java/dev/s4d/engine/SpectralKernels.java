@@ -8,7 +8,7 @@ import org.jtransforms.fft.FloatFFT_1D;
  * and the causal convolution with them. The FFT size is the smallest 2^a·3^b·5^c ≥ 2L (any size
  * ≥ 2L − 1 gives the exact linear convolution; these sizes are the fast ones for JTransforms).
  */
-public final class SpectralKernels {
+final class SpectralKernels {
     private final int length;
     private final int fftSize;
     /** [layer][channel] → spectrum in JTransforms' packed real format (n floats). */
@@ -41,11 +41,7 @@ public final class SpectralKernels {
         }
     }
 
-    /**
-     * The FFT size for causal convolutions of sequences of {@code length} tokens: the smallest
-     * 2^a·3^b·5^c ≥ 2·length. Public so that the trainer's FFT convolution uses the same sizes.
-     */
-    public static int fftSizeFor(int length) {
+    static int fftSizeFor(int length) {
         int best = Integer.MAX_VALUE;
         long target = 2L * length;
         for (long p2 = 2; p2 < 2 * target; p2 *= 2) {

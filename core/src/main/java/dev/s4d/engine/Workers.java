@@ -7,8 +7,11 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
-/** Runs one job on several pool threads and waits for all, passing a worker's failure on unchanged. */
-final class Workers {
+/**
+ * Runs one job on several pool threads and waits for all, passing a worker's failure on unchanged.
+ * Public for the trainer's gradient workers, which split their batches the same way.
+ */
+public final class Workers {
     private Workers() {
     }
 
@@ -17,7 +20,7 @@ final class Workers {
      *
      * @param what names the work in the message if the wait is interrupted
      */
-    static void runAll(ForkJoinPool pool, int workers, IntConsumer job, String what) {
+    public static void runAll(ForkJoinPool pool, int workers, IntConsumer job, String what) {
         List<Future<?>> futures = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             int worker = w;

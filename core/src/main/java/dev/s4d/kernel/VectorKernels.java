@@ -754,4 +754,226 @@ final class VectorKernels implements Kernels {
             }
         }
     }
+
+    // FFT and spectral kernels: whole vectors here, the last partial vector with the specification's
+    // lane-range code. Operations come in the specification's order without fused multiply-adds, so the
+    // two give identical results.
+
+    @Override
+    public void fftStage(float[] xRe, float[] xIm, float[] yRe, float[] yIm, int half, int span, int width,
+                         float[] wRe, float[] wIm, int wOff) {
+        int run = span * width;
+        int whole = run - run % L;
+        for (int p = 0; p < half; p++) {
+            float wr = wRe[wOff + p];
+            float wi = wIm[wOff + p];
+            int a = p * run;
+            int b = a + half * run;
+            int c = 2 * p * run;
+            int d = c + run;
+            FloatVector vwr = FloatVector.broadcast(S, wr);
+            FloatVector vwi = FloatVector.broadcast(S, wi);
+            for (int i = 0; i < whole; i += L) {
+                FloatVector ar = FloatVector.fromArray(S, xRe, a + i);
+                FloatVector ai = FloatVector.fromArray(S, xIm, a + i);
+                FloatVector br = FloatVector.fromArray(S, xRe, b + i);
+                FloatVector bi = FloatVector.fromArray(S, xIm, b + i);
+                ar.add(br).intoArray(yRe, c + i);
+                ai.add(bi).intoArray(yIm, c + i);
+                FloatVector dr = ar.sub(br);
+                FloatVector di = ai.sub(bi);
+                dr.mul(vwr).sub(di.mul(vwi)).intoArray(yRe, d + i);
+                dr.mul(vwi).add(di.mul(vwr)).intoArray(yIm, d + i);
+            }
+            if (whole < run) ScalarKernels.radix2(xRe, xIm, yRe, yIm, p, half, run, wr, wi, whole, run);
+        }
+    }
+
+    @Override
+    public void fftStage4(float[] xRe, float[] xIm, float[] yRe, float[] yIm, int quarter, int span, int width,
+                          float[] wRe, float[] wIm, int wOff, boolean inverse) {
+        int run = span * width;
+        int whole = run - run % L;
+        for (int p = 0; p < quarter; p++) {
+            int w = wOff + 3 * p;
+            radix4(xRe, xIm, yRe, yIm, p * run, quarter * run, 4 * p * run, run, whole,
+                    wRe[w], wIm[w], wRe[w + 1], wIm[w + 1], wRe[w + 2], wIm[w + 2], inverse ? -1f : 1f);
+            if (whole < run) ScalarKernels.radix4(xRe, xIm, yRe, yIm, p, quarter, run, wRe, wIm, w, inverse, whole, run);
+        }
+    }
+
+    /**
+     * Radix-4 butterflies of one twiddle triple over offsets [0, n) (whole vectors) of a run. The
+     * twiddles are broadcast once, before the loop: C2 does not hoist a scalar operand's broadcast.
+     */
+    private static void radix4(float[] xRe, float[] xIm, float[] yRe, float[] yIm, int a, int stride, int o, int run, int n,
+                               float w1rs, float w1is, float w2rs, float w2is, float w3rs, float w3is, float js) {
+        int b = a + stride;
+        int c = b + stride;
+        int d = c + stride;
+        FloatVector w1r = FloatVector.broadcast(S, w1rs), w1i = FloatVector.broadcast(S, w1is);
+        FloatVector w2r = FloatVector.broadcast(S, w2rs), w2i = FloatVector.broadcast(S, w2is);
+        FloatVector w3r = FloatVector.broadcast(S, w3rs), w3i = FloatVector.broadcast(S, w3is);
+        FloatVector j = FloatVector.broadcast(S, js), minusJ = FloatVector.broadcast(S, -js);
+        for (int i = 0; i < n; i += L) {
+            FloatVector aR = FloatVector.fromArray(S, xRe, a + i), aI = FloatVector.fromArray(S, xIm, a + i);
+            FloatVector bR = FloatVector.fromArray(S, xRe, b + i), bI = FloatVector.fromArray(S, xIm, b + i);
+            FloatVector cR = FloatVector.fromArray(S, xRe, c + i), cI = FloatVector.fromArray(S, xIm, c + i);
+            FloatVector dR = FloatVector.fromArray(S, xRe, d + i), dI = FloatVector.fromArray(S, xIm, d + i);
+            FloatVector apcR = aR.add(cR), apcI = aI.add(cI);
+            FloatVector amcR = aR.sub(cR), amcI = aI.sub(cI);
+            FloatVector bpdR = bR.add(dR), bpdI = bI.add(dI);
+            FloatVector jbmdR = bI.sub(dI).mul(minusJ), jbmdI = bR.sub(dR).mul(j);
+            apcR.add(bpdR).intoArray(yRe, o + i);
+            apcI.add(bpdI).intoArray(yIm, o + i);
+            FloatVector r = amcR.sub(jbmdR), im = amcI.sub(jbmdI);
+            r.mul(w1r).sub(im.mul(w1i)).intoArray(yRe, o + run + i);
+            r.mul(w1i).add(im.mul(w1r)).intoArray(yIm, o + run + i);
+            r = apcR.sub(bpdR);
+            im = apcI.sub(bpdI);
+            r.mul(w2r).sub(im.mul(w2i)).intoArray(yRe, o + 2 * run + i);
+            r.mul(w2i).add(im.mul(w2r)).intoArray(yIm, o + 2 * run + i);
+            r = amcR.add(jbmdR);
+            im = amcI.add(jbmdI);
+            r.mul(w3r).sub(im.mul(w3i)).intoArray(yRe, o + 3 * run + i);
+            r.mul(w3i).add(im.mul(w3r)).intoArray(yIm, o + 3 * run + i);
+        }
+    }
+
+    @Override
+    public void pairedSpectralProduct(float[] re, float[] im, int size, int width, float[] pm, int pmOff, boolean conjugate) {
+        int whole = width - width % L;
+        FloatVector sign = FloatVector.broadcast(S, conjugate ? -1f : 1f);
+        for (int f = 0; f <= size / 2; f++) {
+            int x = f * width;
+            int y = ((size - f) % size) * width;
+            int o = pmOff + f * 4 * width;
+            for (int j = 0; j < whole; j += L) {
+                FloatVector pr = FloatVector.fromArray(S, pm, o + j);
+                FloatVector pi = FloatVector.fromArray(S, pm, o + width + j).mul(sign);
+                FloatVector mr = FloatVector.fromArray(S, pm, o + 2 * width + j);
+                FloatVector mi = FloatVector.fromArray(S, pm, o + 3 * width + j).mul(sign);
+                FloatVector cr = FloatVector.fromArray(S, re, x + j), ci = FloatVector.fromArray(S, im, x + j);
+                FloatVector nr = FloatVector.fromArray(S, re, y + j), ni = FloatVector.fromArray(S, im, y + j);
+                cr.mul(pr).sub(ci.mul(pi)).add(nr.mul(mr).add(ni.mul(mi))).intoArray(re, x + j);
+                cr.mul(pi).add(ci.mul(pr)).add(nr.mul(mi).sub(ni.mul(mr))).intoArray(im, x + j);
+                nr.mul(pr).add(ni.mul(pi)).add(cr.mul(mr).sub(ci.mul(mi))).intoArray(re, y + j);
+                ni.mul(pr).sub(nr.mul(pi)).sub(cr.mul(mi).add(ci.mul(mr))).intoArray(im, y + j);
+            }
+            if (whole < width) ScalarKernels.pairedProduct(re, im, x, y, pm, o, width, conjugate, whole, width);
+        }
+    }
+
+    @Override
+    public void pairedSpectralCorrelation(float[] z, int zReOff, int zImOff, float[] re, float[] im, int size, int width,
+                                          float[] acc, int accOff) {
+        int whole = width - width % L;
+        for (int f = 0; f <= size / 2; f++) {
+            int x = f * width;
+            int y = ((size - f) % size) * width;
+            int o = accOff + f * 4 * width;
+            for (int j = 0; j < whole; j += L) {
+                FloatVector zr = FloatVector.fromArray(S, z, zReOff + x + j), zi = FloatVector.fromArray(S, z, zImOff + x + j);
+                FloatVector znr = FloatVector.fromArray(S, z, zReOff + y + j), zni = FloatVector.fromArray(S, z, zImOff + y + j);
+                FloatVector dr = FloatVector.fromArray(S, re, x + j), di = FloatVector.fromArray(S, im, x + j);
+                FloatVector dnr = FloatVector.fromArray(S, re, y + j), dni = FloatVector.fromArray(S, im, y + j);
+                FloatVector ur = zr.add(znr), ui = zni.sub(zi), vr = dr.add(dnr), vi = di.sub(dni);
+                FloatVector.fromArray(S, acc, o + j).add(ur.mul(vr).sub(ui.mul(vi))).intoArray(acc, o + j);
+                FloatVector.fromArray(S, acc, o + width + j).add(ur.mul(vi).add(ui.mul(vr))).intoArray(acc, o + width + j);
+                ur = zr.sub(znr);
+                ui = zi.neg().sub(zni);
+                vr = dr.sub(dnr);
+                vi = di.add(dni);
+                FloatVector.fromArray(S, acc, o + 2 * width + j).add(ur.mul(vr).sub(ui.mul(vi))).intoArray(acc, o + 2 * width + j);
+                FloatVector.fromArray(S, acc, o + 3 * width + j).add(ur.mul(vi).add(ui.mul(vr))).intoArray(acc, o + 3 * width + j);
+            }
+            if (whole < width) ScalarKernels.pairedCorrelation(z, zReOff, zImOff, re, im, x, y, acc, o, width, whole, width);
+        }
+    }
+
+    @Override
+    public void scaleColumns(float[] a, int rows, int width, float[] factors) {
+        int whole = width - width % L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int j = 0; j < whole; j += L) {
+                FloatVector.fromArray(S, a, o + j).mul(FloatVector.fromArray(S, factors, j)).intoArray(a, o + j);
+            }
+            if (whole < width) ScalarKernels.scaleRow(a, o, factors, whole, width);
+        }
+    }
+
+    @Override
+    public void layerNormForward(float[] x, int rows, int width, float[] weight, float[] bias, float eps,
+                                 float[] xhat, float[] inv, float[] y) {
+        int jv = width - width % L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            FloatVector sv = FloatVector.zero(S);
+            for (int j = 0; j < jv; j += L) sv = sv.add(FloatVector.fromArray(S, x, o + j));
+            float sum = sv.reduceLanes(VectorOperators.ADD);
+            for (int j = jv; j < width; j++) sum += x[o + j];
+            float mean = sum / width;
+            FloatVector qv = FloatVector.zero(S);
+            for (int j = 0; j < jv; j += L) {
+                FloatVector dlt = FloatVector.fromArray(S, x, o + j).sub(mean);
+                qv = dlt.fma(dlt, qv);
+            }
+            float var = qv.reduceLanes(VectorOperators.ADD);
+            for (int j = jv; j < width; j++) {
+                float dlt = x[o + j] - mean;
+                var += dlt * dlt;
+            }
+            var /= width;
+            float s = (float) (1.0 / Math.sqrt(var + eps));
+            inv[r] = s;
+            for (int j = 0; j < jv; j += L) {
+                FloatVector xh = FloatVector.fromArray(S, x, o + j).sub(mean).mul(s);
+                xh.intoArray(xhat, o + j);
+                xh.fma(FloatVector.fromArray(S, weight, j), FloatVector.fromArray(S, bias, j)).intoArray(y, o + j);
+            }
+            for (int j = jv; j < width; j++) {
+                float xh = (x[o + j] - mean) * s;
+                xhat[o + j] = xh;
+                y[o + j] = xh * weight[j] + bias[j];
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackward(float[] xhat, float[] inv, float[] dy, int rows, int width, float[] weight,
+                                  float[] dx, float[] dWeight, float[] dBias) {
+        int jv = width - width % L;
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            FloatVector gs = FloatVector.zero(S);
+            FloatVector gx = FloatVector.zero(S);
+            for (int j = 0; j < jv; j += L) {
+                FloatVector d = FloatVector.fromArray(S, dy, o + j);
+                FloatVector xh = FloatVector.fromArray(S, xhat, o + j);
+                FloatVector g = d.mul(FloatVector.fromArray(S, weight, j));
+                gs = gs.add(g);
+                gx = g.fma(xh, gx);
+                d.fma(xh, FloatVector.fromArray(S, dWeight, j)).intoArray(dWeight, j);
+                d.add(FloatVector.fromArray(S, dBias, j)).intoArray(dBias, j);
+            }
+            float meanG = gs.reduceLanes(VectorOperators.ADD);
+            float meanGx = gx.reduceLanes(VectorOperators.ADD);
+            for (int j = jv; j < width; j++) {
+                float g = dy[o + j] * weight[j];
+                meanG += g;
+                meanGx += g * xhat[o + j];
+                dWeight[j] += dy[o + j] * xhat[o + j];
+                dBias[j] += dy[o + j];
+            }
+            meanG /= width;
+            meanGx /= width;
+            float s = inv[r];
+            for (int j = 0; j < jv; j += L) {
+                FloatVector g = FloatVector.fromArray(S, dy, o + j).mul(FloatVector.fromArray(S, weight, j));
+                g.sub(meanG).sub(FloatVector.fromArray(S, xhat, o + j).mul(meanGx)).mul(s).intoArray(dx, o + j);
+            }
+            for (int j = jv; j < width; j++) dx[o + j] = s * (dy[o + j] * weight[j] - meanG - xhat[o + j] * meanGx);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.s4d.train.grad;
 
+import dev.s4d.engine.Workers;
 import dev.s4d.kernel.Kernels;
 import dev.s4d.kernel.PackedWeights;
 import dev.s4d.model.BlockFlavour;
@@ -13,9 +14,7 @@ import dev.s4d.train.GradientSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
@@ -28,10 +27,10 @@ import java.util.function.IntConsumer;
  * buffers of its own; the buffers are summed in worker order at the end. The result is therefore the
  * same on every run with the same thread count (a different count only regroups float sums).
  *
- * <p>The S4D kernel's own parameters are differentiated once per batch: workers add up ∂loss/∂K as
+ * <p>The S4D layer's own parameters are differentiated once per batch: workers add up ∂loss/∂K as
  * spectra, and at the end each channel's sum is transformed back and mapped to (C, log_dt, log_A_real,
- * A_imag) in double by {@link S4DKernel}, which also builds the kernels at the start; both steps are
- * split over the workers by channel.
+ * A_imag) in double by {@link S4DKernel}, which also builds the kernels at the start; D rides along
+ * as the kernel's tap at lag 0. Both steps are split over the workers by channel.
  *
  * <p>Not thread-safe: one caller at a time (the workspaces are reused between calls). The pool's
  * threads are daemons that go away when idle, so there is nothing to close.
@@ -46,7 +45,7 @@ public final class FloatGradients implements GradientSource {
     private final ForkJoinPool pool;
     private final Worker[] workers;
     private final SpectralConvolution conv;
-    /** The parameters the workers sum directly: all but the S4D kernel's, in the model's order. */
+    /** The parameters the workers sum directly: all but the S4D layer's (see the class comment), in the model's order. */
     private final List<String> summed = new ArrayList<>();
 
     /**
@@ -63,8 +62,8 @@ public final class FloatGradients implements GradientSource {
         this.ref = config.flavour() == BlockFlavour.REFERENCE;
         this.dropout = new DropoutMasks(dropout);
         this.k = kernels;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads - 1);
-        this.conv = new SpectralConvolution(config.nLayers(), config.dModel());
+        this.pool = new ForkJoinPool(threads);
+        this.conv = new SpectralConvolution(kernels, config.nLayers(), config.dModel());
         for (String name : S4DModel.expectedShapes(config).keySet()) {
             if (!isKernelParameter(name)) summed.add(name);
         }
@@ -74,7 +73,7 @@ public final class FloatGradients implements GradientSource {
 
     private boolean isKernelParameter(String name) {
         for (int i = 0; i < c.nLayers(); i++) {
-            if (name.equals(ParameterNames.logDt(i)) || name.equals(ParameterNames.c(i))
+            if (name.equals(ParameterNames.logDt(i)) || name.equals(ParameterNames.c(i)) || name.equals(ParameterNames.d(i))
                     || name.equals(ParameterNames.logAReal(i)) || name.equals(ParameterNames.aImag(i))) {
                 return true;
             }
@@ -98,7 +97,7 @@ public final class FloatGradients implements GradientSource {
                     wide(params, ParameterNames.c(i)));
         }
 
-        forEachWorker(w -> workers[w].setKernels(kernels, w));
+        forEachWorker(w -> workers[w].setKernels(kernels, weights, w));
 
         double[] losses = new double[batch];
         boolean[] right = new boolean[batch];
@@ -117,10 +116,11 @@ public final class FloatGradients implements GradientSource {
             System.arraycopy(workers[0].grads[n], 0, out, 0, out.length);
             for (int w = 1; w < workers.length; w++) k.add(out, 0, workers[w].grads[n], 0, out.length);
         }
-        double[][][] kernelGrads = new double[c.nLayers()][4][];
+        // [layer] → gradients of log_dt, log_A_real, A_imag, C, D
+        double[][][] kernelGrads = new double[c.nLayers()][][];
         for (int i = 0; i < kernels.length; i++) {
             kernelGrads[i] = new double[][]{new double[c.dModel()], new double[c.dModel() * c.modes()],
-                    new double[c.dModel() * c.modes()], new double[c.dModel() * c.modes() * 2]};
+                    new double[c.dModel() * c.modes()], new double[c.dModel() * c.modes() * 2], new double[c.dModel()]};
         }
         forEachWorker(w -> workers[w].kernelGradients(kernels, kernelGrads, w));
         for (int i = 0; i < kernels.length; i++) {
@@ -128,6 +128,7 @@ public final class FloatGradients implements GradientSource {
             narrow(kernelGrads[i][1], grads, ParameterNames.logAReal(i));
             narrow(kernelGrads[i][2], grads, ParameterNames.aImag(i));
             narrow(kernelGrads[i][3], grads, ParameterNames.c(i));
+            narrow(kernelGrads[i][4], grads, ParameterNames.d(i));
         }
 
         double loss = 0;
@@ -157,29 +158,8 @@ public final class FloatGradients implements GradientSource {
         return (int) ((long) count * part / workers.length);
     }
 
-    /** Runs task(w) for every worker index, the first on the calling thread, and waits for all. */
     private void forEachWorker(IntConsumer task) {
-        List<Future<?>> futures = new ArrayList<>();
-        for (int w = 1; w < workers.length; w++) {
-            int index = w;
-            futures.add(pool.submit(() -> task.accept(index)));
-        }
-        try {
-            task.accept(0);
-        } finally {
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while computing gradients", e);
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) throw r;
-                    if (e.getCause() instanceof Error err) throw err;
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        }
+        Workers.runAll(pool, workers.length, task, "computing gradients");
     }
 
     /** This call's parameter values in the layouts the kernels want; read-only and shared by the workers. */
@@ -231,12 +211,11 @@ public final class FloatGradients implements GradientSource {
         private final int layers = c.nLayers();
         private final int h = c.dModel();
         private final int out = c.mixerOutputs();
-        private final SpectralConvolution.Fft fft = new SpectralConvolution.Fft();
+        private final SpectralConvolution.Scratch fft = new SpectralConvolution.Scratch();
         /** In {@link #summed} order. */
         final float[][] grads;
         private final int gEncW;
         private final int gEncB;
-        private final int[] gD = new int[layers];
         private final int[] gMixW = new int[layers];
         private final int[] gMixB = new int[layers];
         private final int[] gNormW = new int[layers];
@@ -278,7 +257,6 @@ public final class FloatGradients implements GradientSource {
             gDecW = summed.indexOf(ParameterNames.DECODER_WEIGHT);
             gDecB = summed.indexOf(ParameterNames.DECODER_BIAS);
             for (int i = 0; i < layers; i++) {
-                gD[i] = summed.indexOf(ParameterNames.d(i));
                 gMixW[i] = summed.indexOf(ParameterNames.mixWeight(i));
                 gMixB[i] = summed.indexOf(ParameterNames.mixBias(i));
                 gNormW[i] = summed.indexOf(ParameterNames.normWeight(i));
@@ -294,15 +272,15 @@ public final class FloatGradients implements GradientSource {
         }
 
         void resize(int length) {
-            fft.resize(conv.size());
+            fft.resize(conv);
             if (length == this.length) return;
             this.length = length;
             int n = length * h;
             x = new float[layers + 1][n];
             z = new float[layers][];
             for (int i = 0; i < layers; i++) z[i] = ref && c.prenorm() ? new float[n] : x[i];
-            zSpectra = new float[layers][h * conv.size()];
-            dKSpectra = new float[layers][h * conv.size()];
+            zSpectra = new float[layers][conv.spectrumSize()];
+            dKSpectra = new float[layers][conv.gradientSize()];
             y = new float[layers][n];
             a = new float[layers][n];
             v = ref ? new float[layers][length * out] : null;
@@ -320,30 +298,40 @@ public final class FloatGradients implements GradientSource {
             for (float[] s : dKSpectra) Arrays.fill(s, 0f);
         }
 
-        /** K and its spectrum for this worker's share of the channels of every layer. */
-        void setKernels(S4DKernel[] kernels, int w) {
-            fft.resize(conv.size());
+        /** K and its spectrum for this worker's share of the channel pairs of every layer. */
+        void setKernels(S4DKernel[] kernels, Weights wt, int w) {
+            fft.resize(conv);
             int len = conv.length();
-            int from = slice(w, h, true);
-            int to = slice(w, h, false);
             double[] kk = new double[h * len];
             for (int i = 0; i < layers; i++) {
-                kernels[i].kernel(len, from, to, kk);
-                for (int ch = from; ch < to; ch++) conv.setKernel(i, ch, kk, ch * len, fft);
+                for (int pair = slice(w, conv.pairs(), true); pair < slice(w, conv.pairs(), false); pair++) {
+                    for (int ch : pairChannels(pair)) kernels[i].kernel(len, ch, ch + 1, kk);
+                    conv.setKernels(i, pair, kk, wt.d[i], fft);
+                }
             }
         }
 
-        /** ∂loss/∂(log_dt, log_A_real, A_imag, C) for this worker's share of the channels, from every worker's spectra. */
+        /** The channels of a pair that exist. */
+        private int[] pairChannels(int pair) {
+            int a = conv.channelA(pair);
+            int b = conv.channelB(pair);
+            return b < h ? new int[]{a, b} : a < h ? new int[]{a} : new int[0];
+        }
+
+        /** ∂loss/∂(log_dt, log_A_real, A_imag, C, D) for this worker's share of the channel pairs, from every worker's spectra. */
         void kernelGradients(S4DKernel[] kernels, double[][][] out, int w) {
             int len = conv.length();
-            int from = slice(w, h, true);
-            int to = slice(w, h, false);
             double[] dK = new double[h * len];
             float[][] parts = new float[workers.length][];
             for (int i = 0; i < layers; i++) {
                 for (int p = 0; p < parts.length; p++) parts[p] = workers[p].dKSpectra[i];
-                for (int ch = from; ch < to; ch++) conv.kernelGradient(parts, ch, dK, ch * len, fft);
-                kernels[i].backward(dK, len, from, to, out[i][0], out[i][1], out[i][2], out[i][3]);
+                for (int pair = slice(w, conv.pairs(), true); pair < slice(w, conv.pairs(), false); pair++) {
+                    conv.kernelGradient(parts, pair, dK, fft);
+                    for (int ch : pairChannels(pair)) {
+                        kernels[i].backward(dK, len, ch, ch + 1, out[i][0], out[i][1], out[i][2], out[i][3]);
+                        out[i][4][ch] = dK[ch * len];   // D is the kernel's tap at lag 0
+                    }
+                }
             }
         }
 
@@ -360,9 +348,9 @@ public final class FloatGradients implements GradientSource {
             k.linear(u, 0, length, wt.enc, wt.encB, x[0], 0);
             for (int i = 0; i < layers; i++) {
                 if (ref && c.prenorm()) {
-                    FloatLayerNorm.forward(x[i], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i], z[i]);
+                    k.layerNormForward(x[i], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i], z[i]);
                 }
-                conv.forward(i, z[i], wt.d[i], y[i], zSpectra[i], fft);
+                conv.forward(i, z[i], y[i], zSpectra[i], fft);
                 System.arraycopy(y[i], 0, a[i], 0, n);
                 if (ref) k.gelu(a[i], 0, n);
                 else k.relu(a[i], 0, n);
@@ -373,8 +361,7 @@ public final class FloatGradients implements GradientSource {
                     applyMask(x[i + 1], mask(i, DropoutMasks.BLOCK_OUTPUT, index, seed));
                     k.add(x[i + 1], 0, x[i], 0, n);
                     if (!c.prenorm()) {
-                        FloatLayerNorm.forward(x[i + 1], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i],
-                                x[i + 1]);
+                        k.layerNormForward(x[i + 1], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i], x[i + 1]);
                     }
                 } else {
                     k.linear(a[i], 0, length, wt.mix[i], wt.mixB[i], x[i + 1], 0);
@@ -403,11 +390,7 @@ public final class FloatGradients implements GradientSource {
         }
 
         private void applyMask(float[] rows, float[] m) {
-            if (m == null) return;
-            for (int t = 0; t < length; t++) {
-                int o = t * h;
-                for (int j = 0; j < h; j++) rows[o + j] *= m[j];
-            }
+            if (m != null) k.scaleColumns(rows, length, h, m);
         }
 
         /** Loss of the logits in double; the gradient softmax − one-hot, times scale, into dLogits. */
@@ -450,7 +433,7 @@ public final class FloatGradients implements GradientSource {
                 float[] dOut = dx;
                 if (ref) {
                     if (!c.prenorm()) {
-                        FloatLayerNorm.backward(xhat[i], inv[i], length, h, wt.normW[i], dx, dr, grads[gNormW[i]], grads[gNormB[i]]);
+                        k.layerNormBackward(xhat[i], inv[i], dx, length, h, wt.normW[i], dr, grads[gNormW[i]], grads[gNormB[i]]);
                         dOut = dr;
                     }
                     // dOut is now ∂loss/∂(residual sum): it flows to the block input unchanged, and to the GLU through the mask
@@ -472,9 +455,9 @@ public final class FloatGradients implements GradientSource {
                         if (!(yi[j] > 0f)) da[j] = 0f;
                     }
                 }
-                conv.backward(i, z[i], zSpectra[i], wt.d[i], da, dz, dKSpectra[i], grads[gD[i]], fft);
+                conv.backward(i, zSpectra[i], da, dz, dKSpectra[i], fft);
                 if (ref && c.prenorm()) {
-                    FloatLayerNorm.backward(xhat[i], inv[i], length, h, wt.normW[i], dz, dz, grads[gNormW[i]], grads[gNormB[i]]);
+                    k.layerNormBackward(xhat[i], inv[i], dz, length, h, wt.normW[i], dz, grads[gNormW[i]], grads[gNormB[i]]);
                 }
                 if (ref) {
                     // block input gradient = residual path + S4D path

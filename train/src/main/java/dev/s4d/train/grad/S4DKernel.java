@@ -86,10 +86,6 @@ final class S4DKernel {
         }
     }
 
-    int channels() {
-        return channels;
-    }
-
     /** K of every channel, {@code k[h·length + l]}. */
     double[] kernel(int length) {
         double[] k = new double[channels * length];
@@ -102,19 +98,25 @@ final class S4DKernel {
         int b = Math.min(BLOCK, length);
         double[] qr = new double[b];
         double[] qi = new double[b];
+        double[] step = new double[2];
         for (int h = from; h < to; h++) {
             int row = h * length;
             java.util.Arrays.fill(k, row, row + length, 0.0);
             for (int n = 0; n < modes; n++) {
                 int i = h * modes + n;
-                Complex step = powers(i, qr, qi, b);
-                Complex p = new Complex(cRe[i], cIm[i]).times(new Complex(barBRe[i], barBIm[i]));   // C̃
+                powers(i, qr, qi, b, step);
+                // p = C̃·Ā^j at the start of each block, as plain doubles: a Complex carried around the
+                // loop would be allocated on every pass
+                double pr = cRe[i] * barBRe[i] - cIm[i] * barBIm[i];
+                double pi = cRe[i] * barBIm[i] + cIm[i] * barBRe[i];
                 for (int j = 0; j < length; j += b) {
                     int end = Math.min(b, length - j);
-                    double pr = 2 * p.re();
-                    double pi = 2 * p.im();
-                    for (int r = 0; r < end; r++) k[row + j + r] += pr * qr[r] - pi * qi[r];
-                    p = p.times(step);
+                    double tr = 2 * pr;
+                    double ti = 2 * pi;
+                    for (int r = 0; r < end; r++) k[row + j + r] += tr * qr[r] - ti * qi[r];
+                    double nr = pr * step[0] - pi * step[1];
+                    pi = pr * step[1] + pi * step[0];
+                    pr = nr;
                 }
             }
         }
@@ -129,17 +131,21 @@ final class S4DKernel {
         int b = Math.min(BLOCK, length);
         double[] qr = new double[b];
         double[] qi = new double[b];
+        double[] step = new double[2];
+        double[] sums = new double[4];
         double[] weighted = new double[length];
         for (int h = from; h < to; h++) {
             int row = h * length;
             // T = Σ_l l·dK_l·Ā^(l−1) = Σ_m (m+1)·dK_(m+1)·Ā^m: a power sum like S
             for (int m = 0; m + 1 < length; m++) weighted[m] = (m + 1) * dK[row + m + 1];
+            weighted[length - 1] = 0;
             double gDt = 0;
             for (int n = 0; n < modes; n++) {
                 int i = h * modes + n;
-                Complex step = powers(i, qr, qi, b);
-                Complex s = powerSum(dK, row, length, qr, qi, b, step);
-                Complex t = powerSum(weighted, 0, length - 1, qr, qi, b, step);
+                powers(i, qr, qi, b, step);
+                powerSums(dK, row, weighted, length, qr, qi, b, step, sums);
+                Complex s = new Complex(sums[0], sums[1]);
+                Complex t = new Complex(sums[2], sums[3]);
                 Complex a = new Complex(aRe[i], aIm[i]);
                 Complex barA = new Complex(barARe[i], barAIm[i]);
                 Complex barB = new Complex(barBRe[i], barBIm[i]);
@@ -175,8 +181,8 @@ final class S4DKernel {
         }
     }
 
-    /** Fills q[r] = Ā^r of mode i for r < b and returns Ā^b. */
-    private Complex powers(int i, double[] qr, double[] qi, int b) {
+    /** Fills q[r] = Ā^r of mode i for r < b, and step with Ā^b (re, im). */
+    private void powers(int i, double[] qr, double[] qi, int b, double[] step) {
         double pr = 1;
         double pi = 0;
         double ar = barARe[i];
@@ -188,31 +194,52 @@ final class S4DKernel {
             pi = pr * ai + pi * ar;
             pr = nr;
         }
-        return new Complex(pr, pi);
+        step[0] = pr;
+        step[1] = pi;
     }
 
-    /** Σ_{l < length} coeff[off + l]·Ā^l from the table q (b powers) and the step Ā^b. */
-    private static Complex powerSum(double[] coeff, int off, int length, double[] qr, double[] qi, int b, Complex step) {
-        Complex sum = Complex.ZERO;
-        Complex p = Complex.ONE;
+    /**
+     * S = Σ_{l &lt; length} c[cOff + l]·Ā^l and T = Σ e[l]·Ā^l together, from the table q (b powers) and
+     * the step Ā^b, into sums (Re S, Im S, Re T, Im T).
+     */
+    private static void powerSums(double[] c, int cOff, double[] e, int length, double[] qr, double[] qi, int b,
+                                  double[] step, double[] sums) {
+        double sr = 0;
+        double si = 0;
+        double tr = 0;
+        double ti = 0;
+        double pr = 1;
+        double pi = 0;
         for (int j = 0; j < length; j += b) {
             int end = Math.min(b, length - j);
-            double dr = 0;
-            double di = 0;
+            double csr = 0;
+            double csi = 0;
+            double etr = 0;
+            double eti = 0;
             for (int r = 0; r < end; r++) {
-                double v = coeff[off + j + r];
-                dr += v * qr[r];
-                di += v * qi[r];
+                double cv = c[cOff + j + r];
+                double ev = e[j + r];
+                csr += cv * qr[r];
+                csi += cv * qi[r];
+                etr += ev * qr[r];
+                eti += ev * qi[r];
             }
-            sum = sum.plus(p.times(new Complex(dr, di)));
-            p = p.times(step);
+            sr += pr * csr - pi * csi;
+            si += pr * csi + pi * csr;
+            tr += pr * etr - pi * eti;
+            ti += pr * eti + pi * etr;
+            double nr = pr * step[0] - pi * step[1];
+            pi = pr * step[1] + pi * step[0];
+            pr = nr;
         }
-        return sum;
+        sums[0] = sr;
+        sums[1] = si;
+        sums[2] = tr;
+        sums[3] = ti;
     }
 
     /** Just enough complex arithmetic for the per-mode formulas; the long loops use plain doubles. */
     private record Complex(double re, double im) {
-        static final Complex ZERO = new Complex(0, 0);
         static final Complex ONE = new Complex(1, 0);
 
         Complex plus(Complex o) {

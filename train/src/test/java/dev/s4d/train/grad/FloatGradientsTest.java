@@ -38,7 +38,14 @@ class FloatGradientsTest {
                 Arguments.of("loihi mean", loihi, 0.0),
                 Arguments.of("loihi mean, dropout", loihi, 0.3),
                 Arguments.of("loihi last, dropout", loihi.withReadout(Readout.LAST), 0.2),
-                Arguments.of("loihi bilinear", loihi.withDiscretization(Discretization.BILINEAR), 0.0));
+                Arguments.of("loihi bilinear", loihi.withDiscretization(Discretization.BILINEAR), 0.0),
+                // 40 channels: one full group of 32 lanes in whole vectors and a partial second group
+                Arguments.of("reference wide, dropout", new ModelConfig(2, 40, 6, 2, 3, BlockFlavour.REFERENCE, false,
+                        Readout.MEAN, Discretization.ZOH), 0.1),
+                Arguments.of("reference wide pre-norm", new ModelConfig(2, 40, 6, 2, 3, BlockFlavour.REFERENCE, true,
+                        Readout.LAST, Discretization.ZOH), 0.0),
+                Arguments.of("loihi wide, dropout", new ModelConfig(2, 48, 6, 2, 3, BlockFlavour.LOIHI, false,
+                        Readout.MEAN, Discretization.BILINEAR), 0.2));
     }
 
     @ParameterizedTest(name = "{0}")
