@@ -23,6 +23,8 @@ public final class Discretizer {
         float[] dd = model.get(ParameterNames.d(layer)).data();
         double[] aRe = new double[h * m];
         double[] aIm = new double[h * m];
+        double[] bRe = new double[h * m];
+        double[] bIm = new double[h * m];
         double[] cRe = new double[h * m];
         double[] cIm = new double[h * m];
         double[] d = new double[h];
@@ -60,11 +62,13 @@ public final class Discretizer {
                 double ci = cc[2 * i + 1];
                 aRe[i] = abr;
                 aIm[i] = abi;
+                bRe[i] = bbr;
+                bIm[i] = bbi;
                 cRe[i] = cr * bbr - ci * bbi;
                 cIm[i] = cr * bbi + ci * bbr;
             }
         }
-        return new DiscreteLayer(h, m, aRe, aIm, cRe, cIm, d);
+        return new DiscreteLayer(h, m, aRe, aIm, bRe, bIm, cRe, cIm, d);
     }
 
     private static double[] divide(double ar, double ai, double br, double bi) {

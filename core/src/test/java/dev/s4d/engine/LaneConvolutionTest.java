@@ -50,7 +50,10 @@ class LaneConvolutionTest {
             cIm[i] = rng.nextGaussian() * 0.1;
         }
         for (int ch = 0; ch < channels; ch++) d[ch] = rng.nextGaussian();
-        return new DiscreteLayer(channels, modes, aRe, aIm, cRe, cIm, d);
+        // B̄ = 1: the convolution reads only the folded C̃.
+        double[] bRe = new double[channels * modes];
+        Arrays.fill(bRe, 1.0);
+        return new DiscreteLayer(channels, modes, aRe, aIm, bRe, new double[channels * modes], cRe, cIm, d);
     }
 
     static float[] randomInput(int length, int channels, long seed) {
