@@ -42,15 +42,15 @@ public final class ChipStreams implements AutoCloseable {
         this.engine = engine;
         this.count = count;
         int blocks = engine.blocks.length;
-        int modeNeurons = Math.multiplyExact(count, engine.config.dModel() * engine.config.modes());
+        int modeNeurons = count * engine.config.dModel() * engine.config.modes(); // checked by FixedPointEngine.open
         re = new int[blocks][modeNeurons];
         im = new int[blocks][modeNeurons];
-        z = new long[Math.multiplyExact(count, engine.config.nClasses())];
+        z = new long[count * engine.config.nClasses()];
         seen = new long[count];
         lastSent = new int[engine.groupSize.length][];
         if (engine.options().sigmaDelta()) {
             for (ChipTopology.SynapseGroup s : engine.topology().synapseGroups()) {
-                lastSent[s.source().index()] = new int[Math.multiplyExact(count, s.source().size())];
+                lastSent[s.source().index()] = new int[count * s.source().size()];
             }
         }
         int threads = engine.options().threads();
@@ -148,7 +148,11 @@ public final class ChipStreams implements AutoCloseable {
         }
     }
 
-    /** The real logits of everything a stream has seen (all 0 before its first token). */
+    /**
+     * The real logits of everything a stream has seen (all 0 before its first token): z·2^(−f_z)/T
+     * for mean readout, z·2^(−f_acc) for last-token readout, computed in double and rounded once to
+     * float. {@link #step} returns the same values.
+     */
     public float[] logits(int stream) {
         checkOpen();
         checkStream(stream);
@@ -157,10 +161,7 @@ public final class ChipStreams implements AutoCloseable {
         return out;
     }
 
-    /**
-     * z·2^(−f_z)/T for mean readout, z·2^(−f_acc) for last-token readout. The scaling by a power of
-     * two is exact in double; only the division by T and the final float round.
-     */
+    /** See {@link #logits(int)}: the scaling by a power of two is exact in double; only the division by T and the float round. */
     private void writeLogits(int stream, float[] out, int off) {
         int k = engine.config.nClasses();
         int f = engine.logitFraction();

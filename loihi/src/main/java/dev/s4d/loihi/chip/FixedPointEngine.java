@@ -159,6 +159,11 @@ public final class FixedPointEngine {
     /** Opens {@code count} independent streams, all starting from the zero state. */
     public ChipStreams open(int count) {
         if (count < 1) throw new IllegalArgumentException("need at least one stream, got " + count);
+        // States of one kind for all streams share one array: the largest must stay indexable.
+        long largest = Math.max((long) config.dModel() * config.modes(), Math.max(config.dInput(), config.nClasses()));
+        if (largest * count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(count + " streams of " + largest + " states each exceed one array; open fewer streams");
+        }
         return new ChipStreams(this, count);
     }
 

@@ -6,7 +6,7 @@ import dev.s4d.loihi.quant.QuantS4D;
 /**
  * One block's S4D neurons, one per channel and mode (docs/LOIHI_ARITHMETIC.md, step 4): each holds
  * a complex state as two integers and sends y = 2·Re(C·x) (plus D·u at mode 0) as a graded spike.
- * Coefficients and states are laid out [channel][mode] (index h·M + n), so a token is one pass over
+ * Coefficients and states are laid out [channel][mode] (index h·M + n), so a token runs over
  * contiguous arrays.
  */
 final class S4DNeurons {
@@ -117,10 +117,5 @@ final class S4DNeurons {
         }
         counters.addSaturations(stateSite, stateEvents);
         counters.addSaturations(payloadSite, payloadEvents);
-    }
-
-    /** Whether a state value from outside (a snapshot) is one these neurons could hold. */
-    boolean holdsState(long v) {
-        return state.contains(v);
     }
 }

@@ -93,8 +93,6 @@ final class TokenPass {
 
     /** relu-neurons: the fan-in sums the M mode payloads of each channel (step 5), into {@link #sent}. */
     private void relu(ChipBlock b, int h, int modes) {
-        long accEvents = 0;
-        long payloadEvents = 0;
         if (e.vector) {
             VectorLoops.fanIn(y, h, modes, acc);
         } else {
@@ -104,6 +102,8 @@ final class TokenPass {
                 acc[c] = sum;
             }
         }
+        long accEvents = 0;
+        long payloadEvents = 0;
         for (int c = 0; c < h; c++) {
             long sum = acc[c];
             long accY = e.accumulator.apply(sum);

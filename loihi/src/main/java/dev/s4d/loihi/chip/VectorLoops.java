@@ -10,10 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The engine's hot loops with the Vector API, several neurons per instruction: the S4D neurons'
  * update ({@link S4DNeurons#advance}), the dense synapses ({@link DenseSynapses#accumulate}), the
- * fan-out, the fan-in and the senders' messages. Each does the same integer operations lane by lane as its scalar form, so it gives the same
- * integers (a test holds the two to equality). C2 does not vectorise the scalar S4D loop by itself,
- * since it cannot rule out that the state arrays alias, and the scalar loops are several times slower. Integer states are widened from int lanes to long lanes
- * for the products and narrowed back, which is exact since they are bounded to at most 30 bits.
+ * fan-out, the fan-in and the senders' messages. Each does its scalar form's integer operations lane
+ * by lane, so it gives the same integers (a test holds the two to equality). C2 does not vectorise
+ * the scalar S4D loop by itself, since it cannot rule out that the state arrays alias, and the scalar
+ * loops are several times slower. States are widened from int lanes to long lanes for the products
+ * and narrowed back, which is exact since they are bounded to at most 30 bits.
  *
  * <p>Only touched when {@link FixedPointEngine#vectorLoopsAvailable()}: the incubator module may be
  * missing from the JVM, and this class's initialisation needs it.
@@ -98,8 +99,8 @@ final class VectorLoops {
         for (int i = 0; i < upper; i += L.length()) {
             LongVector r = LongVector.fromArray(L, y, i);
             narrow(r).intoArray(re, off + i);
-            LongVector v = shift(LongVector.fromArray(L, cRe, i).mul(r).sub(LongVector.fromArray(L, cIm, i).mul(widen(im, off + i))), shiftC)
-                    .add(LongVector.fromArray(L, skip, i));
+            LongVector c = LongVector.fromArray(L, cRe, i).mul(r).sub(LongVector.fromArray(L, cIm, i).mul(widen(im, off + i)));
+            LongVector v = shift(c, shiftC).add(LongVector.fromArray(L, skip, i));
             LongVector p = bound(v, payload);
             events += v.compare(VectorOperators.NE, p).trueCount();
             p.intoArray(y, i);
@@ -143,7 +144,9 @@ final class VectorLoops {
     static long send(long[] a, int upper, int[] last, int off, long theta) {
         long messages = 0;
         if (last == null) {
-            for (int i = 0; i < upper; i += L.length()) messages += LongVector.fromArray(L, a, i).compare(VectorOperators.NE, 0).trueCount();
+            for (int i = 0; i < upper; i += L.length()) {
+                messages += LongVector.fromArray(L, a, i).compare(VectorOperators.NE, 0).trueCount();
+            }
             return messages;
         }
         for (int i = 0; i < upper; i += L.length()) {
@@ -191,8 +194,9 @@ final class VectorLoops {
     }
 
     /**
-     * {@link Shift#apply} lane-wise, with only the operations this shift needs: a branch on the
-     * shift's constants is decided the same way on every call, so C2 compiles just the taken path.
+     * {@link Shift#apply} lane-wise, with only the operations this shift needs. The branches on the
+     * shift's constants are predictable, and C2 compiles only the paths a model's shifts take; the
+     * fewer vector operations a loop has, the safer it is from the node budget (see {@link #advance}).
      */
     private static LongVector shift(LongVector x, Shift s) {
         if (s.right() == 0) return s.left() == 0 ? x : x.lanewise(VectorOperators.LSHL, s.left());
