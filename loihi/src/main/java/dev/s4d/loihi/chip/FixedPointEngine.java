@@ -105,7 +105,7 @@ public final class FixedPointEngine {
 
     /**
      * θ = ⌈threshold · m_q⌉ of one sender group, at least 1: a change of 0 is never a message. Capped
-     * far above any payload change (2^31), where it already means "never send".
+     * at 2^40, far above any payload change (below 2^31), where it already means "never send".
      */
     private static long senderThreshold(QuantizedModel q, double fraction, String group) {
         Long m = q.calibratedMax().get(group);
