@@ -275,6 +275,12 @@ public final class Calibration {
             S4DCoefficients k = layers[l];
             double[] sr = re[l];
             double[] si = im[l];
+            double[] aRe = k.aRe();
+            double[] aIm = k.aIm();
+            double[] bRe = k.bRe();
+            double[] bIm = k.bIm();
+            double[] cRe = k.cRe();
+            double[] cIm = k.cIm();
             int m = k.modes();
             double stateMax = maxima.state[l];
             double modeMax = maxima.modeOutput[l];
@@ -285,12 +291,12 @@ public final class Calibration {
                 double accY = 0;
                 for (int n = 0; n < m; n++) {
                     int i = h * m + n;
-                    double nr = k.aRe()[i] * sr[i] - k.aIm()[i] * si[i] + k.bRe()[i] * u;
-                    double ni = k.aRe()[i] * si[i] + k.aIm()[i] * sr[i] + k.bIm()[i] * u;
+                    double nr = aRe[i] * sr[i] - aIm[i] * si[i] + bRe[i] * u;
+                    double ni = aRe[i] * si[i] + aIm[i] * sr[i] + bIm[i] * u;
                     sr[i] = nr;
                     si[i] = ni;
                     stateMax = Math.max(stateMax, Math.max(Math.abs(nr), Math.abs(ni)));
-                    double y = 2 * (k.cRe()[i] * nr - k.cIm()[i] * ni);
+                    double y = 2 * (cRe[i] * nr - cIm[i] * ni);
                     if (n == 0) y += k.d()[h] * u; // the skip term rides on mode 0
                     modeMax = Math.max(modeMax, Math.abs(y));
                     accY += y;
