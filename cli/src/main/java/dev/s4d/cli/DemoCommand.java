@@ -106,7 +106,7 @@ final class DemoCommand extends CliCommand {
                 100.0 * correctAfter[length - 1] / n, n, length, recSeconds * 1e3);
         out.printf(Locale.ROOT, "agreement         %d/%d predictions equal, largest logit difference %.1e (relative)%n%n", agree, n, maxRel);
 
-        double[] micros = singleStreamLatency(model, seqs[0]);
+        double[] micros = Timing.singleStreamMicros(model, seqs[0]);
         out.printf(Locale.ROOT, "one stream, one thread: %.1f µs per token (p50), %.1f µs (p99)%n%n", Timing.median(micros), Timing.percentile(micros, 99));
 
         out.println("accuracy of the streaming prediction after t pixels:");
@@ -115,27 +115,5 @@ final class DemoCommand extends CliCommand {
             out.printf(Locale.ROOT, "  t=%4d  %5.1f%%  %s%n", t + 1, acc, "#".repeat((int) Math.round(acc / 2.5)));
         }
         return 0;
-    }
-
-    private static double[] singleStreamLatency(S4DModel model, float[] digit) {
-        RecurrentEngine engine = RecurrentEngine.compile(model, Kernels.best(), 1);
-        float[] logits = new float[model.config().nClasses()];
-        int[] id = {0};
-        float[] token = new float[1];
-        int rounds = 6;
-        double[] micros = new double[digit.length * (rounds - 2)];
-        try (Streams s = engine.open(1)) {
-            for (int r = 0; r < rounds; r++) {
-                s.reset(0);
-                for (int t = 0; t < digit.length; t++) {
-                    token[0] = digit[t];
-                    long t0 = System.nanoTime();
-                    s.step(id, 1, token, logits);
-                    long dt = System.nanoTime() - t0;
-                    if (r >= 2) micros[(r - 2) * digit.length + t] = dt / 1e3; // first rounds warm the JIT up
-                }
-            }
-        }
-        return micros;
     }
 }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "s4d",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Diagonal state space models (S4D) on streams: train them, run them offline or token by token.",
+        description = "Diagonal state space models (S4D) on streams: train them, run them offline or token by token,"
+                + " or as the Loihi 2 neuromorphic chip would.",
         subcommands = {
                 DemoCommand.class,
                 InfoCommand.class,
@@ -18,6 +19,9 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 StreamCommand.class,
                 BenchCommand.class,
+                QuantizeCommand.class,
+                LoihiCommand.class,
+                AblateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

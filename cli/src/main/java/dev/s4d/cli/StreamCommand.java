@@ -49,7 +49,10 @@ final class StreamCommand extends CliCommand {
         int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         RecurrentEngine engine = RecurrentEngine.compile(m, dev.s4d.kernel.Kernels.best(), nThreads);
         Dataset ds = data.load(which);
-        StreamReplay.Result r = StreamReplay.run(engine, ds, streams, progress("stream " + data.task().id(), (long) ds.size() * data.task().length(), "tokens"));
+        StreamReplay.Result r;
+        try (ProgressBar bar = progress("stream " + data.task().id(), (long) ds.size() * data.task().length(), "tokens")) {
+            r = StreamReplay.run(engine, ds, streams, bar);
+        }
         java.io.PrintWriter out = out();
         out.printf(Locale.ROOT, "%s: %d samples through %d stream(s), %d thread(s), kernels %s%n",
                 data.task().id(), r.samples(), streams, nThreads, dev.s4d.kernel.Kernels.best().name());

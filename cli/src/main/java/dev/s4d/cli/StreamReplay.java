@@ -3,6 +3,8 @@ package dev.s4d.cli;
 import dev.s4d.data.Dataset;
 import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.engine.Streams;
+import dev.s4d.model.ModelConfig;
+import java.util.function.IntConsumer;
 
 /**
  * Feeds a dataset through K streams token by token and times every step. Stream k plays samples
@@ -15,9 +17,25 @@ final class StreamReplay {
     record Result(int samples, int correct, double p50Micros, double p99Micros, double tokensPerSecond, double[] stepMicros) {
     }
 
+    /** One step of some streams of an engine: {@code ids[0..n)} take one token each (rows of {@code tokens}). */
+    interface Stepper {
+        void step(int[] ids, int n, float[] tokens, float[] logits);
+    }
+
+    /** Replays through the float recurrent engine. */
     static Result run(RecurrentEngine engine, Dataset ds, int k, ProgressBar bar) {
-        int d = engine.config().dInput();
-        int classes = engine.config().nClasses();
+        try (Streams s = engine.open(k)) {
+            return run(s::step, s::reset, engine.config(), ds, k, bar);
+        }
+    }
+
+    /**
+     * Replays through K streams of any engine; {@code reset} clears a stream before its next sample.
+     * The caller owns the streams and the bar, which may go on counting other work.
+     */
+    static Result run(Stepper streams, IntConsumer reset, ModelConfig config, Dataset ds, int k, ProgressBar bar) {
+        int d = config.dInput();
+        int classes = config.nClasses();
         int n = ds.size();
         int length = ds.task().length();
         int rounds = (n + k - 1) / k;
@@ -29,28 +47,26 @@ final class StreamReplay {
         float[] in = new float[k * d];
         float[] logits = new float[k * classes];
         float[][] seqs = new float[k][];
-        try (Streams s = engine.open(k); bar) {
-            for (int round = 0; round < rounds; round++) {
-                int active = Math.min(k, n - round * k);
-                for (int j = 0; j < active; j++) {
-                    ids[j] = j;
-                    seqs[j] = ds.sequence(round * k + j);
-                    s.reset(j);
-                }
-                for (int t = 0; t < length; t++) {
-                    for (int j = 0; j < active; j++) System.arraycopy(seqs[j], t * d, in, j * d, d);
-                    long t0 = System.nanoTime();
-                    s.step(ids, active, in, logits);
-                    long dt = System.nanoTime() - t0;
-                    busy += dt;
-                    step[round * length + t] = dt / 1e3;
-                    tokens += active;
-                    bar.advance(active);
-                }
-                for (int j = 0; j < active; j++) {
-                    float[] row = java.util.Arrays.copyOfRange(logits, j * classes, (j + 1) * classes);
-                    if (Classifier.argmax(row) == ds.label(round * k + j)) correct++;
-                }
+        for (int round = 0; round < rounds; round++) {
+            int active = Math.min(k, n - round * k);
+            for (int j = 0; j < active; j++) {
+                ids[j] = j;
+                seqs[j] = ds.sequence(round * k + j);
+                reset.accept(j);
+            }
+            for (int t = 0; t < length; t++) {
+                for (int j = 0; j < active; j++) System.arraycopy(seqs[j], t * d, in, j * d, d);
+                long t0 = System.nanoTime();
+                streams.step(ids, active, in, logits);
+                long dt = System.nanoTime() - t0;
+                busy += dt;
+                step[round * length + t] = dt / 1e3;
+                tokens += active;
+                bar.advance(active);
+            }
+            for (int j = 0; j < active; j++) {
+                float[] row = java.util.Arrays.copyOfRange(logits, j * classes, (j + 1) * classes);
+                if (Classifier.argmax(row) == ds.label(round * k + j)) correct++;
             }
         }
         return new Result(n, correct, Timing.median(step), Timing.percentile(step, 99), tokens / (busy / 1e9), step);

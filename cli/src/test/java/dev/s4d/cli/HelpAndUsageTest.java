@@ -27,7 +27,13 @@ class HelpAndUsageTest {
                         "--engine", "--batch", "--predictions"}),
                 Arguments.of("stream", new String[]{"--model", "--dataset", "--limit", "--data-dir", "--offline", "--streams", "--threads"}),
                 Arguments.of("bench", new String[]{"--model", "--preset", "--flavour", "--length", "--streams", "--batch",
-                        "--repeats", "--peak-gflops", "--only"}));
+                        "--repeats", "--peak-gflops", "--only"}),
+                Arguments.of("quantize", new String[]{"--model", "--dataset", "--out", "--weight-bits", "--coefficient-bits",
+                        "--state-bits", "--rounding", "--overflow", "--calibration", "--qaft-epochs", "--qaft-lr", "--qaft-dir", "--resume"}),
+                Arguments.of("loihi", new String[]{"--model", "--dataset", "--split", "--limit", "--sigma-delta",
+                        "--max-neurons-per-core", "--cost-constants", "--report", "--stream", "--streams", "--threads"}),
+                Arguments.of("ablate", new String[]{"--model", "--dataset", "--out", "--calibration", "--coefficient-bits",
+                        "--state-bits", "--weight-bits", "--thresholds"}));
     }
 
     @ParameterizedTest(name = "{0} --help")
@@ -47,7 +53,8 @@ class HelpAndUsageTest {
     @Test
     void topLevelHelpListsEveryCommand() {
         Cli.Result r = Cli.run("--help").succeeds();
-        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "stream", "bench", "help");
+        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "stream", "bench",
+                "quantize", "loihi", "ablate", "help");
     }
 
     @Test

@@ -43,6 +43,11 @@ public final class ModelFiles {
     public static final String VERSION = "1";
     public static final String FORMAT_KEY = "format";
     public static final String FORMAT = "pt";
+    /**
+     * Metadata key naming what other kind of model a file of ours holds (e.g. a quantised one); float
+     * model files do not have it, so its presence alone says the file is not one.
+     */
+    public static final String KIND_KEY = "s4d.kind";
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
@@ -66,7 +71,19 @@ public final class ModelFiles {
      * @throws ModelFileException if the file is malformed or its tensors do not form a valid model
      */
     public static S4DModel load(Path path, ImportOptions options) throws IOException {
-        SafeTensors.Contents contents = SafeTensors.read(path);
+        // Integer tensors are read too, so that a quantised model file is named as such rather than
+        // rejected for its first integer tensor.
+        SafeTensors.Contents contents = SafeTensors.readWithIntegers(path);
+        String kind = contents.metadata().get(KIND_KEY);
+        if (kind != null) {
+            throw new ModelFileException(path, "this file holds a model of kind '" + kind + "' (metadata '" + KIND_KEY
+                    + "'), not a float model");
+        }
+        if (!contents.integerTensors().isEmpty()) {
+            Map.Entry<String, SafeTensors.IntTensor> first = contents.integerTensors().entrySet().iterator().next();
+            throw new ModelFileException(path, "tensor '" + first.getKey() + "' has integer dtype " + first.getValue().dtype()
+                    + "; a float model's parameters must be F32, F16, BF16 or F64");
+        }
         Map<String, Tensor> tensors = contents.tensors();
         String configJson = contents.metadata().get(CONFIG_KEY);
         ModelConfig config = configJson != null

@@ -37,13 +37,17 @@ import java.util.Set;
  * then the data buffer, into which the offsets point (little-endian, row-major).
  *
  * <p>Reading accepts F32 and converts F16, BF16 and F64 to float, so state_dicts saved in other
- * precisions load. Every number in the header is checked before it is used, and the checks match the
- * reference library's: the offsets must tile the data buffer exactly (no overlaps, no holes, no trailing
- * bytes). NaN and infinite values are not an error at this level; the model checks those.
+ * precisions load. {@link #read} takes float tensors only (model parameters, checkpoints);
+ * {@link #readWithIntegers} also takes the signed integer dtypes I8, I16 and I32, widened exactly to
+ * {@code int} (quantised models). Every number in the header is checked before it is used, and the
+ * checks match the reference library's: the offsets must tile the data buffer exactly (no overlaps, no
+ * holes, no trailing bytes). NaN and infinite values are not an error at this level; the model checks those.
  *
- * <p>Writing produces F32 tensors sorted by name (the order the reference library writes equal-dtype
- * tensors in), metadata keys sorted, and the header padded with spaces to a multiple of 8 bytes so the
- * data starts aligned. The file is written to a temporary sibling and moved into place atomically.
+ * <p>Writing produces float tensors as F32 and integer tensors in the dtype each names, ordered by
+ * element size (largest first, so every tensor starts aligned to its element size) and then by name
+ * (the order the reference library writes equal-dtype tensors in), metadata keys sorted, and the header
+ * padded with spaces to a multiple of 8 bytes so the data starts aligned. The file is written to a
+ * temporary sibling and moved into place atomically.
  */
 public final class SafeTensors {
     private SafeTensors() {
@@ -56,7 +60,7 @@ public final class SafeTensors {
 
     /** Unsupported dtypes of the reference library, listed so an error can say "unsupported" rather than "unknown". */
     private static final Set<String> OTHER_KNOWN_DTYPES = Set.of(
-            "BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64",
+            "BOOL", "U8", "U16", "U32", "U64", "I64",
             "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64");
 
     private static final JsonMapper JSON = JsonMapper.builder()
@@ -64,34 +68,121 @@ public final class SafeTensors {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    /** The element types this reader understands. */
+    /** The element types this reader understands: four float types and three signed integer types. */
     public enum DType {
-        F32(4), F16(2), BF16(2), F64(8);
+        F32(4, false), F16(2, false), BF16(2, false), F64(8, false), I8(1, true), I16(2, true), I32(4, true);
 
         private final int bytes;
+        private final boolean integer;
 
-        DType(int bytes) {
+        DType(int bytes, boolean integer) {
             this.bytes = bytes;
+            this.integer = integer;
         }
 
         /** Bytes per element. */
         public int bytes() {
             return bytes;
         }
+
+        /** Whether this is a signed integer type (read into {@link IntTensor}s, not {@link Tensor}s). */
+        public boolean isInteger() {
+            return integer;
+        }
+
+        /** Smallest value of an integer type. */
+        public int minValue() {
+            requireInteger();
+            return -(int) (1L << (8 * bytes - 1));
+        }
+
+        /** Largest value of an integer type. */
+        public int maxValue() {
+            requireInteger();
+            return (int) ((1L << (8 * bytes - 1)) - 1);
+        }
+
+        private void requireInteger() {
+            if (!integer) throw new IllegalStateException(this + " is not an integer dtype");
+        }
+
+        private static List<DType> floats() {
+            return Arrays.stream(values()).filter(d -> !d.integer).toList();
+        }
+    }
+
+    /**
+     * An integer tensor as stored: its dtype, a shape and a flat row-major array. Every value must fit
+     * the dtype, so writing it loses nothing. The array is shared, not copied, as in {@link Tensor}.
+     */
+    public record IntTensor(DType dtype, int[] shape, int[] data) {
+        public IntTensor {
+            if (dtype == null || !dtype.isInteger()) {
+                throw new IllegalArgumentException("an integer tensor needs an integer dtype (I8, I16, I32), got " + dtype);
+            }
+            shape = shape.clone();
+            long n = 1;
+            for (int d : shape) {
+                if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+                n *= d;
+            }
+            if (n != data.length) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
+                        + " values but the data has " + data.length);
+            }
+            for (int i = 0; i < data.length; i++) {
+                if (data[i] < dtype.minValue() || data[i] > dtype.maxValue()) {
+                    throw new IllegalArgumentException("value " + data[i] + " at flat index " + i + " does not fit " + dtype
+                            + " [" + dtype.minValue() + ", " + dtype.maxValue() + "]");
+                }
+            }
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        public boolean hasShape(int... expected) {
+            return Arrays.equals(shape, expected);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IntTensor t && dtype == t.dtype && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * dtype.hashCode() + Arrays.hashCode(shape)) + Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "IntTensor" + dtype + Arrays.toString(shape);
+        }
     }
 
     /**
      * What a file holds.
      *
-     * @param metadata the {@code __metadata__} strings (empty if absent)
-     * @param tensors  the tensors, converted to float, in the order their data lies in the file
-     * @param dtypes   the dtype each tensor was stored in
+     * @param metadata       the {@code __metadata__} strings (empty if absent)
+     * @param tensors        the float tensors, converted to float, in the order their data lies in the file
+     * @param dtypes         the dtype each tensor (float or integer) was stored in
+     * @param integerTensors the integer tensors, in file order (empty unless read with {@link #readWithIntegers})
      */
-    public record Contents(Map<String, String> metadata, Map<String, Tensor> tensors, Map<String, DType> dtypes) {
+    public record Contents(Map<String, String> metadata, Map<String, Tensor> tensors, Map<String, DType> dtypes,
+                           Map<String, IntTensor> integerTensors) {
         public Contents {
             metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
             tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
             dtypes = Collections.unmodifiableMap(new LinkedHashMap<>(dtypes));
+            integerTensors = Collections.unmodifiableMap(new LinkedHashMap<>(integerTensors));
+        }
+
+        /** Float tensors only. */
+        public Contents(Map<String, String> metadata, Map<String, Tensor> tensors, Map<String, DType> dtypes) {
+            this(metadata, tensors, dtypes, Map.of());
         }
     }
 
@@ -102,12 +193,27 @@ public final class SafeTensors {
     // ------------------------------------------------------------------------------------------ reading
 
     /**
-     * Reads a whole safetensors file.
+     * Reads a whole safetensors file of float tensors.
+     *
+     * @throws ModelFileException if the file is not a valid safetensors file of supported float dtypes
+     * @throws IOException        if it cannot be read at all
+     */
+    public static Contents read(Path path) throws IOException {
+        return read(path, false);
+    }
+
+    /**
+     * Reads a whole safetensors file whose tensors may also be I8, I16 or I32; those go to
+     * {@link Contents#integerTensors()}, the float ones to {@link Contents#tensors()}.
      *
      * @throws ModelFileException if the file is not a valid safetensors file of supported dtypes
      * @throws IOException        if it cannot be read at all
      */
-    public static Contents read(Path path) throws IOException {
+    public static Contents readWithIntegers(Path path) throws IOException {
+        return read(path, true);
+    }
+
+    private static Contents read(Path path, boolean integersAllowed) throws IOException {
         // Model files are small (< 10 MB), so the data is read into the heap once. Mapping would save a
         // copy but keeps the file locked on some platforms until GC, which breaks saving over it.
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -134,16 +240,21 @@ public final class SafeTensors {
             }
             String header = decodeUtf8(path, readFully(ch, 8, (int) headerLength));
             List<Entry> entries = new ArrayList<>();
-            Map<String, String> metadata = parseHeader(path, header, dataLength, entries);
+            Map<String, String> metadata = parseHeader(path, header, dataLength, integersAllowed, entries);
             checkTiling(path, entries, dataLength);
             ByteBuffer data = readFully(ch, 8 + headerLength, (int) dataLength).order(ByteOrder.LITTLE_ENDIAN);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, IntTensor> integers = new LinkedHashMap<>();
             Map<String, DType> dtypes = new LinkedHashMap<>();
             for (Entry e : entries) {
-                tensors.put(e.name(), new Tensor(e.shape(), decode(data, e)));
+                if (e.dtype().isInteger()) {
+                    integers.put(e.name(), new IntTensor(e.dtype(), e.shape(), decodeIntegers(data, e)));
+                } else {
+                    tensors.put(e.name(), new Tensor(e.shape(), decode(data, e)));
+                }
                 dtypes.put(e.name(), e.dtype());
             }
-            return new Contents(metadata, tensors, dtypes);
+            return new Contents(metadata, tensors, dtypes, integers);
         }
     }
 
@@ -169,8 +280,8 @@ public final class SafeTensors {
     }
 
     /** Parses and checks the header; fills {@code entries} in header order and returns the metadata. */
-    private static Map<String, String> parseHeader(Path path, String header, long dataLength, List<Entry> entries)
-            throws ModelFileException {
+    private static Map<String, String> parseHeader(Path path, String header, long dataLength, boolean integersAllowed,
+                                                   List<Entry> entries) throws ModelFileException {
         JsonNode root;
         try {
             root = JSON.readTree(header);
@@ -198,13 +309,14 @@ public final class SafeTensors {
                     metadata.put(kv.getKey(), kv.getValue().textValue());
                 }
             } else {
-                entries.add(parseEntry(path, name, value, dataLength));
+                entries.add(parseEntry(path, name, value, dataLength, integersAllowed));
             }
         }
         return metadata;
     }
 
-    private static Entry parseEntry(Path path, String name, JsonNode value, long dataLength) throws ModelFileException {
+    private static Entry parseEntry(Path path, String name, JsonNode value, long dataLength, boolean integersAllowed)
+            throws ModelFileException {
         String where = "tensor '" + name + "'";
         if (!value.isObject()) {
             throw new ModelFileException(path, where + " must be an object with dtype, shape and data_offsets, found " + kind(value));
@@ -220,7 +332,7 @@ public final class SafeTensors {
         if (dtypeNode == null || !dtypeNode.isTextual()) {
             throw new ModelFileException(path, where + " needs a string 'dtype', found " + kind(dtypeNode));
         }
-        DType dtype = dtypeOf(path, where, dtypeNode.textValue());
+        DType dtype = dtypeOf(path, where, dtypeNode.textValue(), integersAllowed);
 
         JsonNode shapeNode = value.get("shape");
         if (shapeNode == null || !shapeNode.isArray()) {
@@ -262,11 +374,16 @@ public final class SafeTensors {
         return new Entry(name, dtype, shape, begin, end);
     }
 
-    private static DType dtypeOf(Path path, String where, String text) throws ModelFileException {
+    private static DType dtypeOf(Path path, String where, String text, boolean integersAllowed) throws ModelFileException {
+        String supported = (integersAllowed ? Arrays.asList(DType.values()) : DType.floats()).toString();
         for (DType d : DType.values()) {
-            if (d.name().equals(text)) return d;
+            if (!d.name().equals(text)) continue;
+            if (d.isInteger() && !integersAllowed) {
+                throw new ModelFileException(path, where + " has integer dtype " + text
+                        + " where float tensors are expected; expected one of " + supported);
+            }
+            return d;
         }
-        String supported = Arrays.toString(DType.values());
         if (OTHER_KNOWN_DTYPES.contains(text)) {
             throw new ModelFileException(path, where + " has dtype " + text
                     + ", which cannot hold model parameters; expected one of " + supported);
@@ -324,6 +441,26 @@ public final class SafeTensors {
                 // Rounded to nearest; values beyond float range become infinite and the model rejects them.
                 for (int i = 0; i < n; i++) out[i] = (float) data.getDouble(at + 8 * i);
             }
+            default -> throw new IllegalStateException(e.dtype() + " is not a float dtype");
+        }
+        return out;
+    }
+
+    private static int[] decodeIntegers(ByteBuffer data, Entry e) {
+        int n = Math.toIntExact((e.end() - e.begin()) / e.dtype().bytes());
+        int[] out = new int[n];
+        int at = (int) e.begin();
+        switch (e.dtype()) {
+            case I8 -> {
+                for (int i = 0; i < n; i++) out[i] = data.get(at + i);
+            }
+            case I16 -> {
+                for (int i = 0; i < n; i++) out[i] = data.getShort(at + 2 * i);
+            }
+            case I32 -> {
+                for (int i = 0; i < n; i++) out[i] = data.getInt(at + 4 * i);
+            }
+            default -> throw new IllegalStateException(e.dtype() + " is not an integer dtype");
         }
         return out;
     }
@@ -350,20 +487,38 @@ public final class SafeTensors {
      * the previous file (if any) is untouched and no temporary file is left behind.
      */
     public static void write(Path path, Map<String, String> metadata, Map<String, Tensor> tensors) throws IOException {
-        AtomicFiles.write(path, encode(metadata, tensors));
+        write(path, metadata, tensors, Map.of());
+    }
+
+    /**
+     * Writes float tensors as F32 and integer tensors in their own dtypes, with the given metadata,
+     * replacing {@code path} atomically as {@link #write(Path, Map, Map)} does. A name may appear in
+     * only one of the two maps.
+     */
+    public static void write(Path path, Map<String, String> metadata, Map<String, Tensor> tensors,
+                             Map<String, IntTensor> integerTensors) throws IOException {
+        AtomicFiles.write(path, encode(metadata, tensors, integerTensors));
+    }
+
+    /** One tensor to write: its name, dtype, shape and element count. */
+    private record Out(String name, DType dtype, int[] shape, int size) {
     }
 
     /** The complete file content. */
-    static ByteBuffer encode(Map<String, String> metadata, Map<String, Tensor> tensors) {
-        List<String> names = new ArrayList<>(tensors.keySet());
-        for (String name : names) {
-            if (name == null || name.isEmpty() || name.equals(METADATA)) {
-                throw new IllegalArgumentException("invalid tensor name '" + name + "'");
-            }
-            if (tensors.get(name) == null) throw new IllegalArgumentException("tensor '" + name + "' is null");
-        }
-        // Sorted by UTF-8 bytes, as the reference library sorts names of equal dtype: equal inputs give equal files.
-        names.sort(SafeTensors::compareUtf8);
+    static ByteBuffer encode(Map<String, String> metadata, Map<String, Tensor> tensors, Map<String, IntTensor> integerTensors) {
+        List<Out> outs = new ArrayList<>();
+        tensors.forEach((name, t) -> {
+            checkName(name, t);
+            outs.add(new Out(name, DType.F32, t.shape(), t.size()));
+        });
+        integerTensors.forEach((name, t) -> {
+            checkName(name, t);
+            if (tensors.containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' is given both as float and as integer");
+            outs.add(new Out(name, t.dtype(), t.shape(), t.data().length));
+        });
+        // Larger elements first keeps every tensor aligned to its element size (the data starts 8-aligned);
+        // then sorted by UTF-8 bytes, as the reference library sorts names of equal dtype: equal inputs give equal files.
+        outs.sort(Comparator.comparingInt((Out o) -> -o.dtype().bytes()).thenComparing(Out::name, SafeTensors::compareUtf8));
 
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
@@ -377,13 +532,12 @@ public final class SafeTensors {
             }
         }
         long offset = 0;
-        for (String name : names) {
-            Tensor t = tensors.get(name);
-            ObjectNode e = header.putObject(name);
-            e.put("dtype", DType.F32.name());
+        for (Out o : outs) {
+            ObjectNode e = header.putObject(o.name());
+            e.put("dtype", o.dtype().name());
             ArrayNode shape = e.putArray("shape");
-            for (int d : t.shape()) shape.add(d);
-            long bytes = 4L * t.size();
+            for (int d : o.shape()) shape.add(d);
+            long bytes = (long) o.dtype().bytes() * o.size();
             e.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -400,10 +554,37 @@ public final class SafeTensors {
         ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(padded).put(json);
         for (int i = json.length; i < padded; i++) b.put((byte) ' ');
-        for (String name : names) {
-            for (float v : tensors.get(name).data()) b.putFloat(v);
+        for (Out o : outs) {
+            if (o.dtype() == DType.F32) {
+                for (float v : tensors.get(o.name()).data()) b.putFloat(v);
+            } else {
+                putIntegers(b, integerTensors.get(o.name()));
+            }
         }
         return b.flip();
+    }
+
+    private static void checkName(String name, Object tensor) {
+        if (name == null || name.isEmpty() || name.equals(METADATA)) {
+            throw new IllegalArgumentException("invalid tensor name '" + name + "'");
+        }
+        if (tensor == null) throw new IllegalArgumentException("tensor '" + name + "' is null");
+    }
+
+    /** The values fit the dtype (checked by {@link IntTensor}), so the narrowing casts are exact. */
+    private static void putIntegers(ByteBuffer b, IntTensor t) {
+        switch (t.dtype()) {
+            case I8 -> {
+                for (int v : t.data()) b.put((byte) v);
+            }
+            case I16 -> {
+                for (int v : t.data()) b.putShort((short) v);
+            }
+            case I32 -> {
+                for (int v : t.data()) b.putInt(v);
+            }
+            default -> throw new IllegalStateException(t.dtype() + " is not an integer dtype");
+        }
     }
 
     private static int compareUtf8(String a, String b) {

@@ -96,6 +96,23 @@ class ModelFilesTest {
     }
 
     @Test
+    void namesOtherKindsOfModelFileAndRejectsIntegerTensors() throws IOException {
+        S4DModel m = model(LOIHI);
+        Path p = dir.resolve("q.safetensors");
+        Map<String, SafeTensors.IntTensor> ints = Map.of("encoder.weight", new SafeTensors.IntTensor(SafeTensors.DType.I8, new int[]{4, 1}, new int[4]));
+        SafeTensors.write(p, Map.of(ModelFiles.KIND_KEY, "loihi-quantized", "s4d.config", ModelFiles.configToJson(LOIHI)), Map.of(), ints);
+        assertThatThrownBy(() -> ModelFiles.load(p)).isInstanceOf(ModelFileException.class)
+                .hasMessageContainingAll(p.toString(), "model of kind 'loihi-quantized'", "'s4d.kind'", "not a float model");
+
+        Map<String, Tensor> floats = tensors(m);
+        floats.remove(ParameterNames.DECODER_BIAS);
+        SafeTensors.write(p, Map.of("format", "pt"), floats,
+                Map.of(ParameterNames.DECODER_BIAS, new SafeTensors.IntTensor(SafeTensors.DType.I32, new int[]{10}, new int[10])));
+        assertThatThrownBy(() -> ModelFiles.load(p)).isInstanceOf(ModelFileException.class)
+                .hasMessageContainingAll("tensor 'decoder.bias' has integer dtype I32", "must be F32, F16, BF16 or F64");
+    }
+
+    @Test
     void rejectsBadOwnMetadata() throws IOException {
         S4DModel m = model(REF);
         Map<String, String> meta = new LinkedHashMap<>();

@@ -160,6 +160,90 @@ class SafeTensorsTest {
         }
     }
 
+    // ----------------------------------------------------------------------------------- integer dtypes
+
+    private static SafeTensors.IntTensor ints(SafeTensors.DType dtype, int[] shape, int... values) {
+        return new SafeTensors.IntTensor(dtype, shape, values);
+    }
+
+    @Test
+    void integerTensorsRoundTripExactlyNextToFloats() throws IOException {
+        Map<String, SafeTensors.IntTensor> integers = new LinkedHashMap<>();
+        integers.put("w8", ints(SafeTensors.DType.I8, new int[]{2, 2}, -128, 127, 0, -1));
+        integers.put("w16", ints(SafeTensors.DType.I16, new int[]{3}, -32768, 32767, 12345));
+        integers.put("b32", ints(SafeTensors.DType.I32, new int[]{3}, Integer.MIN_VALUE, Integer.MAX_VALUE, (1 << 24) + 1));
+        integers.put("none", ints(SafeTensors.DType.I8, new int[]{0}));
+        Map<String, Tensor> floats = Map.of("f", new Tensor(new int[]{1}, new float[]{0.5f}));
+        Path p = dir.resolve("q.safetensors");
+        SafeTensors.write(p, Map.of("k", "v"), floats, integers);
+
+        SafeTensors.Contents c = SafeTensors.readWithIntegers(p);
+        assertThat(c.integerTensors()).containsExactlyInAnyOrderEntriesOf(integers);
+        assertThat(c.tensors()).containsExactlyInAnyOrderEntriesOf(floats);
+        assertThat(c.dtypes()).containsEntry("w8", SafeTensors.DType.I8).containsEntry("w16", SafeTensors.DType.I16)
+                .containsEntry("b32", SafeTensors.DType.I32).containsEntry("f", SafeTensors.DType.F32);
+        // Larger elements first, then names: every tensor starts aligned to its element size.
+        assertThat(c.dtypes().keySet()).containsExactly("b32", "f", "w16", "none", "w8");
+
+        // The float reader refuses integer tensors and says what it expected.
+        assertThatThrownBy(() -> SafeTensors.read(p)).isInstanceOf(ModelFileException.class)
+                .hasMessageContainingAll("tensor 'b32' has integer dtype I32", "float tensors are expected", "[F32, F16, BF16, F64]");
+    }
+
+    @Test
+    void readsLittleEndianIntegersByHand() throws IOException {
+        ByteBuffer d = ByteBuffer.allocate(4 + 2 * 2 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        d.putInt(-2).putShort((short) 0x8000).putShort((short) 0x0102).put((byte) 0xff).put((byte) 0x7f);
+        String header = "{\"i\":{\"dtype\":\"I32\",\"shape\":[],\"data_offsets\":[0,4]},"
+                + "\"s\":{\"dtype\":\"I16\",\"shape\":[2],\"data_offsets\":[4,8]},"
+                + "\"b\":{\"dtype\":\"I8\",\"shape\":[2,1],\"data_offsets\":[8,10]}}";
+        SafeTensors.Contents c = SafeTensors.readWithIntegers(file(raw(header, d.array())));
+        assertThat(c.integerTensors().get("i").data()).containsExactly(-2);
+        assertThat(c.integerTensors().get("s").data()).containsExactly(-32768, 258);
+        assertThat(c.integerTensors().get("b").data()).containsExactly(-1, 127);
+        assertThat(c.integerTensors().get("b").shape()).containsExactly(2, 1);
+        assertThat(c.tensors()).isEmpty();
+    }
+
+    @Test
+    void rejectsCorruptIntegerTensors() throws IOException {
+        String i32 = "{\"a\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        Path ok = file(raw(i32, floats(1, 2)));
+        assertThat(SafeTensors.readWithIntegers(ok).integerTensors()).containsOnlyKeys("a");
+        assertRejectedWithIntegers(raw(i32, floats(1)), "tensor 'a'", "[0, 8]", "out of range", "only 4 bytes");
+        assertRejectedWithIntegers(raw(i32.replace("[2]", "[3]"), floats(1, 2)), "shape [3] of I32", "needs 12 bytes", "span 8 bytes");
+        assertRejectedWithIntegers(raw(i32.replace("I32", "I16"), floats(1, 2)), "shape [2] of I16", "needs 4 bytes", "span 8 bytes");
+        assertRejectedWithIntegers(raw(i32.replace("I32", "I8"), floats(1, 2)), "shape [2] of I8", "needs 2 bytes");
+        assertRejectedWithIntegers(raw(i32, floats(1, 2, 3)), "data buffer has 12 bytes but the tensors cover only 8");
+        assertRejectedWithIntegers(raw(i32.replace("I32", "U32"), floats(1, 2)), "dtype U32", "cannot hold",
+                "expected one of [F32, F16, BF16, F64, I8, I16, I32]");
+        assertRejectedWithIntegers(raw(i32.replace("I32", "I64").replace("[0,8]", "[0,16]"), floats(1, 2, 3, 4)), "dtype I64");
+    }
+
+    private void assertRejectedWithIntegers(byte[] content, String... fragments) throws IOException {
+        Path p = file(content);
+        assertThatThrownBy(() -> SafeTensors.readWithIntegers(p))
+                .isInstanceOf(ModelFileException.class)
+                .hasMessageStartingWith(p.toString())
+                .hasMessageContainingAll(fragments);
+    }
+
+    @Test
+    void integerTensorsCheckTheirValuesAndNames() throws IOException {
+        assertThatThrownBy(() -> ints(SafeTensors.DType.I8, new int[]{2}, 1, 128))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContainingAll("128", "flat index 1", "I8 [-128, 127]");
+        assertThatThrownBy(() -> ints(SafeTensors.DType.I16, new int[]{1}, -32769)).hasMessageContaining("I16 [-32768, 32767]");
+        assertThatThrownBy(() -> ints(SafeTensors.DType.F32, new int[]{1}, 1)).hasMessageContaining("needs an integer dtype");
+        assertThatThrownBy(() -> ints(SafeTensors.DType.I32, new int[]{2, 2}, 1, 2, 3))
+                .hasMessageContaining("shape [2, 2] holds 4 values but the data has 3");
+        Path p = dir.resolve("x.safetensors");
+        Map<String, Tensor> floats = Map.of("a", new Tensor(new int[]{1}, new float[]{1}));
+        Map<String, SafeTensors.IntTensor> integers = Map.of("a", ints(SafeTensors.DType.I32, new int[]{1}, 1));
+        assertThatThrownBy(() -> SafeTensors.write(p, Map.of(), floats, integers))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' is given both as float and as integer");
+        assertThat(Files.exists(p)).isFalse();
+    }
+
     // ---------------------------------------------------------------------------------- malformed files
 
     private static final String ONE = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
@@ -200,6 +284,7 @@ class SafeTensorsTest {
     void rejectsUnknownAndUnsupportedDtypes() throws IOException {
         assertRejected(raw(ONE.replace("F32", "F31"), floats(1, 2)), "tensor 'a'", "unknown dtype 'F31'", "expected one of [F32, F16, BF16, F64]");
         assertRejected(raw(ONE.replace("F32", "I64").replace("[0,8]", "[0,16]"), floats(1, 2, 3, 4)), "dtype I64", "expected one of");
+        assertRejected(raw(ONE.replace("F32", "I32"), floats(1, 2)), "integer dtype I32", "expected one of [F32, F16, BF16, F64]");
     }
 
     @Test
