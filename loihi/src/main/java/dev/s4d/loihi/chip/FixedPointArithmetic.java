@@ -11,17 +11,17 @@ import java.math.BigDecimal;
  * {@link Bound} values in its loops; these methods are the same operations one at a time.
  */
 public final class FixedPointArithmetic {
-    /** The largest |k| {@link #shr} accepts: Java masks shift counts to 6 bits, and 2^62 must stay positive. */
-    public static final int MAX_SHIFT = 62;
+    /** The largest left shift {@link #shr} accepts (k ≥ −62): 2^62 is the largest power of two a long holds. */
+    public static final int MAX_LEFT_SHIFT = 62;
 
     private FixedPointArithmetic() {
     }
 
     /**
      * {@code shr(x, k)}: x·2^(−k) rounded as {@code rounding} says for k &gt; 0, x for k = 0, and
-     * x·2^(−k) exactly for k &lt; 0 (the caller keeps that inside 64 bits and bounds it).
-     *
-     * @param k in [−{@value #MAX_SHIFT}, {@value #MAX_SHIFT}]
+     * x·2^(−k) exactly for k &lt; 0 (the caller keeps that inside 64 bits and bounds it). Exact for
+     * |x| &lt; 2^62 and any k ≥ −{@value #MAX_LEFT_SHIFT}: a right shift by 63 or more bits leaves
+     * only the rounding of the sign, as a shift by 63 does.
      */
     public static long shr(long x, int k, Rounding rounding) {
         return Shift.of(k, rounding).apply(x);

@@ -74,10 +74,27 @@ class FixedPointArithmeticTest {
     }
 
     @Test
-    void shiftsOutside62BitsAreRefused() {
-        assertThatThrownBy(() -> FixedPointArithmetic.shr(1, 63, NEAREST)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("63");
-        assertThatThrownBy(() -> FixedPointArithmetic.shr(1, -63, NEAREST)).isInstanceOf(IllegalArgumentException.class);
+    void rightShiftsBeyond63BitsLeaveOnlyTheSignsRounding() {
+        for (int k : new int[]{62, 63, 64, 100, 1000}) {
+            for (long x : new long[]{5, -5, (1L << 61) - 1, -(1L << 61)}) {
+                // On exact integers, where shiftRight divides by 2^k rounding toward −∞:
+                // nearest = floor((2x + 2^k) / 2^(k+1)), floor, and the magnitude shifted.
+                BigInteger bx = BigInteger.valueOf(x);
+                long nearest = bx.shiftLeft(1).add(BigInteger.ONE.shiftLeft(k)).shiftRight(k + 1).longValueExact();
+                long floor = bx.shiftRight(k).longValueExact();
+                long towardZero = bx.abs().shiftRight(k).multiply(BigInteger.valueOf(bx.signum())).longValueExact();
+                assertThat(FixedPointArithmetic.shr(x, k, NEAREST)).as("nearest %d >> %d", x, k).isEqualTo(nearest);
+                assertThat(FixedPointArithmetic.shr(x, k, FLOOR)).as("floor %d >> %d", x, k).isEqualTo(floor);
+                assertThat(FixedPointArithmetic.shr(x, k, TOWARD_ZERO)).as("toward zero %d >> %d", x, k).isEqualTo(towardZero);
+            }
+        }
+    }
+
+    @Test
+    void leftShiftsBeyond62BitsAreRefused() {
+        assertThat(FixedPointArithmetic.shr(1, -62, NEAREST)).isEqualTo(1L << 62);
+        assertThatThrownBy(() -> FixedPointArithmetic.shr(1, -63, NEAREST)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("left shift by 63 bits");
     }
 
     @Test

@@ -32,9 +32,12 @@ class FixedPointEngineTest {
         assertThatThrownBy(m::engine).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("u1 payload shifts left by 39 bits");
         m = new HandModel();
-        m.expB = 63;
+        m.expC = -30; // a sum of two 24-bit × 16-bit products (39 bits) shifted left by 30 bits
         assertThatThrownBy(m::engine).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("s4d1 input (e_B)").hasMessageContaining("outside [−62, 62]");
+                .hasMessageContaining("s4d1 output (e_C) shifts left by 30 bits");
+        m = new HandModel();
+        m.expD = 48; // a right shift by any amount is fine: the clamped exponent of D = 0
+        assertThat(m.engine().latencySteps()).isEqualTo(5);
         m = new HandModel();
         m.uFraction = 5 + 20; // a left shift by 19 bits is fine
         assertThat(m.engine().latencySteps()).isEqualTo(5);
