@@ -75,9 +75,13 @@ public final class RecurrentEngine {
                 + (long) config.dModel() * Double.BYTES;
     }
 
-    /** Identifies the model's exact parameters, so a state snapshot is never restored into another model. */
+    /**
+     * Identifies the model's exact parameters, so a state snapshot is never restored into another model.
+     * Built from the config's text, not its hashCode(): enum hash codes change from one JVM run to the
+     * next, and a snapshot must restore in a later run.
+     */
     private static long fingerprint(S4DModel model) {
-        long h = model.config().hashCode();
+        long h = model.config().toString().hashCode();
         for (var e : model.parameters().asMap().entrySet()) {
             h = 31 * h + e.getKey().hashCode();
             Tensor t = e.getValue();
