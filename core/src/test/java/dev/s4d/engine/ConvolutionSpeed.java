@@ -1,5 +1,6 @@
 package dev.s4d.engine;
 
+import dev.s4d.bench.SteadyTime;
 import dev.s4d.kernel.Kernels;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.S4DModel;
@@ -24,25 +25,8 @@ public final class ConvolutionSpeed {
 
     private static volatile float sink;
 
-    /** Best time per call in ns: runs until five rounds of ≥ 100 ms stop improving on the best by 2 %, at most 20 s. */
     private static double measure(Runnable op) {
-        double best = Double.MAX_VALUE;
-        int stale = 0;
-        long start = System.nanoTime();
-        while (stale < 5 && System.nanoTime() - start < 20_000_000_000L) {
-            int calls = 0;
-            long t0 = System.nanoTime();
-            long now;
-            do {
-                op.run();
-                calls++;
-                now = System.nanoTime();
-            } while (now - t0 < 100_000_000L);
-            double t = (now - t0) / (double) calls;
-            stale = t < 0.98 * best ? 0 : stale + 1;
-            best = Math.min(best, t);
-        }
-        return best;
+        return SteadyTime.bestNanos(op, 100_000_000L, 20_000_000_000L);
     }
 
     public static void main(String[] args) {

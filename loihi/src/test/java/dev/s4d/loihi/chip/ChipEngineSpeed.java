@@ -1,5 +1,6 @@
 package dev.s4d.loihi.chip;
 
+import dev.s4d.bench.SteadyTime;
 import dev.s4d.loihi.quant.QuantConfig;
 import dev.s4d.loihi.quant.QuantizedModel;
 import dev.s4d.model.Readout;
@@ -23,25 +24,8 @@ public final class ChipEngineSpeed {
 
     private static volatile float sink;
 
-    /** Best time per call in ns: runs until five rounds of ≥ 0.5 s stop improving on the best by 2 %, at most 60 s. */
     private static double measure(Runnable op) {
-        double best = Double.MAX_VALUE;
-        int stale = 0;
-        long start = System.nanoTime();
-        while (stale < 5 && System.nanoTime() - start < 60_000_000_000L) {
-            int calls = 0;
-            long t0 = System.nanoTime();
-            long now;
-            do {
-                op.run();
-                calls++;
-                now = System.nanoTime();
-            } while (now - t0 < 500_000_000L);
-            double t = (now - t0) / (double) calls;
-            stale = t < 0.98 * best ? 0 : stale + 1;
-            best = Math.min(best, t);
-        }
-        return best;
+        return SteadyTime.bestNanos(op, 500_000_000L, 60_000_000_000L);
     }
 
     public static void main(String[] args) {
