@@ -7,6 +7,17 @@ import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.engine.Streams;
 import dev.s4d.io.ModelFiles;
 import dev.s4d.kernel.Kernels;
+import dev.s4d.loihi.chip.ChipOptions;
+import dev.s4d.loihi.chip.ChipStreams;
+import dev.s4d.loihi.chip.FixedPointEngine;
+import dev.s4d.loihi.cost.ChipLimits;
+import dev.s4d.loihi.cost.CoreMapping;
+import dev.s4d.loihi.cost.CostConstants;
+import dev.s4d.loihi.cost.CostModel;
+import dev.s4d.loihi.cost.CostReport;
+import dev.s4d.loihi.cost.MemoryModel;
+import dev.s4d.loihi.quant.QuantizedModel;
+import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.model.InitOptions;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.ModelInitializer;
@@ -33,10 +44,20 @@ final class DemoCommand extends CliCommand {
     @Option(names = "--digits", description = "How many of the 100 bundled digits to use (default 100).")
     int digits = 100;
 
+    @Option(names = "--quantized", paramLabel = "Q",
+            description = "Also run this quantised model in the fixed-point engine (default: models/smnist-loihi-q.safetensors"
+                    + " when the bundled model is used and the project has it).")
+    Path quantizedFile;
+
     @Override
     public Integer call() throws Exception {
         if (digits < 1 || digits > 100) throw new IllegalArgumentException("--digits must be 1..100, got " + digits);
-        Path bundled = Path.of(System.getProperty("s4d.home", "."), "models", "smnist-loihi.safetensors");
+        Path models = Path.of(System.getProperty("s4d.home", "."), "models");
+        Path bundled = models.resolve("smnist-loihi.safetensors");
+        Path bundledQuantized = models.resolve("smnist-loihi-q.safetensors");
+        if (quantizedFile == null && modelFile == null && Files.exists(bundled) && Files.exists(bundledQuantized)) {
+            quantizedFile = bundledQuantized;
+        }
         S4DModel model;
         String source;
         if (modelFile != null) {
@@ -109,11 +130,47 @@ final class DemoCommand extends CliCommand {
         double[] micros = Timing.singleStreamMicros(model, seqs[0]);
         out.printf(Locale.ROOT, "one stream, one thread: %.1f µs per token (p50), %.1f µs (p99)%n%n", Timing.median(micros), Timing.percentile(micros, 99));
 
+        if (quantizedFile != null) chip(ds, seqs, out);
+
         out.println("accuracy of the streaming prediction after t pixels:");
         for (int t = length / 8 - 1; t < length; t += length / 8) {
             double acc = 100.0 * correctAfter[t] / n;
             out.printf(Locale.ROOT, "  t=%4d  %5.1f%%  %s%n", t + 1, acc, "#".repeat((int) Math.round(acc / 2.5)));
         }
         return 0;
+    }
+
+    /** The digits through the integer engine, as Loihi 2 would run them, and what the chip would need per token. */
+    private void chip(Dataset ds, float[][] seqs, java.io.PrintWriter out) throws java.io.IOException {
+        QuantizedModel q = QuantizedModelFiles.load(quantizedFile);
+        DatasetMixin.checkFits(q.model(), ds.task());
+        FixedPointEngine engine = FixedPointEngine.compile(q, ChipOptions.defaults());
+        int n = seqs.length;
+        int d = q.model().dInput();
+        int k = q.model().nClasses();
+        float[] tokens = new float[n * d];
+        float[] logits = new float[n * k];
+        int correct = 0;
+        long t0 = System.nanoTime();
+        try (ChipStreams s = engine.open(n)) {
+            for (int t = 0; t < ds.task().length(); t++) {
+                for (int i = 0; i < n; i++) System.arraycopy(seqs[i], t * d, tokens, i * d, d);
+                s.stepAll(tokens, logits);
+            }
+            for (int i = 0; i < n; i++) if (s.prediction(i) == ds.label(i)) correct++;
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            CoreMapping mapping = CoreMapping.map(engine.topology(), new MemoryModel(q.quant(), false, ChipLimits.loihi2()));
+            CostReport cost = new CostModel(CostConstants.loihi2()).estimate(mapping, s.counters());
+            out.printf(Locale.ROOT, "fixed-point engine accuracy %5.1f%%   (%s, integers only, %d streams in %.0f ms)%n",
+                    100.0 * correct / n, quantizedFile.getFileName(), n, seconds * 1e3);
+            out.printf(Locale.ROOT, "  as Loihi 2 would run it (modelled, docs/COST_MODEL.md): %d cores, %.1f µs per pipelined step,"
+                            + " %.2f µJ per token, %.0f%% of relu spikes not sent%n%n",
+                    cost.cores(), cost.stepNs() / 1e3, cost.energyUjPerToken(), 100 * reluSparsity(cost));
+        }
+    }
+
+    private static double reluSparsity(CostReport cost) {
+        return cost.sparsity().entrySet().stream().filter(e -> e.getKey().startsWith("relu"))
+                .mapToDouble(java.util.Map.Entry::getValue).average().orElse(0);
     }
 }

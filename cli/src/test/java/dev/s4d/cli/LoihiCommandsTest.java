@@ -93,6 +93,13 @@ class LoihiCommandsTest {
     }
 
     @Test
+    void demoRunsTheQuantisedModelToo() {
+        dataDir();
+        Cli.Result r = Cli.run("demo", "--digits", "4", "--model", tiny.toString(), "--quantized", quantised.toString()).succeeds();
+        assertThat(r.out()).contains("fixed-point engine accuracy", "integers only, 4 streams", "as Loihi 2 would run it (modelled");
+    }
+
+    @Test
     void ablateWritesTablesAndPlots() throws Exception {
         Path out = dir.resolve("ablation");
         Cli.Result r = run("ablate", "--model", tiny.toString(), "--limit", "4", "--calibration", "8", "--coefficient-bits", "8,16",
