@@ -33,6 +33,8 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,7 +47,9 @@ import picocli.CommandLine.Option;
         description = {"Quantise a loihi-flavour float model at a range of widths and sigma-delta thresholds and run each in the"
                 + " fixed-point engine on the test split: accuracy against the S4D coefficient width, the state width (states,"
                 + " spikes and accumulators together) and the weight width, and modelled energy per token against the sigma-delta threshold.",
-                "Every other width stays at its default (docs/LOIHI_ARITHMETIC.md). --limit sets the test samples per point"
+                "Every other width stays at its default (docs/LOIHI_ARITHMETIC.md). Energy includes static power over the"
+                        + " step time, which depends on the mapping (wider numbers need more cores), so the dynamic part is shown too."
+                        + " --limit sets the test samples per point"
                         + " (default 1000). DIR receives ablation.md, ablation.json, ablation-widths.png and ablation-sigma-delta.png."})
 final class AblateCommand extends CliCommand {
 
@@ -178,13 +182,14 @@ final class AblateCommand extends CliCommand {
         for (Outcome o : outcomes) {
             if (!o.point().sweep().equals(sweep)) {
                 sweep = o.point().sweep();
-                sb.append(String.format(Locale.ROOT, "%n| %s | accuracy | vs float | saturations per token | energy µJ/token | synaptic ops/token | mean sparsity |%n", sweep));
-                sb.append("|---|---|---|---|---|---|---|\n");
+                sb.append(String.format(Locale.ROOT, "%n| %s | accuracy | vs float | saturations per token | cores | step µs | energy µJ/token (dynamic) | synaptic ops/token | mean sparsity |%n", sweep));
+                sb.append("|---|---|---|---|---|---|---|---|---|\n");
             }
             CostReport c = o.cost();
-            sb.append(String.format(Locale.ROOT, "| %s | %.2f%% | %+.2f | %.3g | %.3f | %,.0f | %.3f |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %.2f%% | %+.2f | %.3g | %d | %.2f | %.3f (%.3f) | %,.0f | %.3f |%n",
                     setting(o.point()), 100 * o.accuracy(), 100 * (o.accuracy() - floatAccuracy),
-                    (double) c.totalSaturations() / c.tokens(), c.energyUjPerToken(), c.synopsPerToken(), meanSparsity(c)));
+                    (double) c.totalSaturations() / c.tokens(), c.cores(), c.stepNs() / 1e3, c.energyUjPerToken(),
+                    c.energy().dynamicUj(), c.synopsPerToken(), meanSparsity(c)));
         }
         return sb.toString();
     }
@@ -223,23 +228,30 @@ final class AblateCommand extends CliCommand {
         double lo = java.util.Arrays.stream(span).min().orElse(0);
         double hi = java.util.Arrays.stream(span).max().orElse(1);
         chart.addSeries("float", new double[]{lo, hi}, new double[]{100 * floatAccuracy, 100 * floatAccuracy})
-                .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+                .setMarker(SeriesMarkers.NONE);
         AtomicFiles.write(out.resolve("ablation-widths.png"), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 
+    /**
+     * Dynamic energy (the part sigma-delta changes; static power over the step does not move) and accuracy
+     * against the threshold on a log axis, so thresholds above 0 only; θ = 0 and "off" are in the table.
+     */
     private void sigmaDeltaPlot(List<Outcome> outcomes) throws IOException {
-        List<Outcome> s = outcomes.stream().filter(o -> o.point().sweep().equals("sigma_delta") && o.point().threshold() != null).toList();
-        XYChart chart = new XYChartBuilder().width(720).height(450).title("Sigma-delta: modelled energy and accuracy against the threshold")
-                .xAxisTitle("threshold (fraction of each sender's calibrated range)").yAxisTitle("energy (µJ/token)").build();
+        List<Outcome> s = outcomes.stream()
+                .filter(o -> o.point().sweep().equals("sigma_delta") && o.point().threshold() != null && o.point().threshold() > 0).toList();
+        if (s.isEmpty()) return;
+        XYChart chart = new XYChartBuilder().width(720).height(450).title("Sigma-delta: modelled dynamic energy and accuracy")
+                .xAxisTitle("threshold (fraction of each sender's calibrated range)").yAxisTitle("dynamic energy (µJ/token)").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         double[] x = s.stream().mapToDouble(o -> o.point().threshold()).toArray();
-        chart.addSeries("energy (µJ/token)", x, s.stream().mapToDouble(o -> o.cost().energyUjPerToken()).toArray());
-        XYSeries acc = chart.addSeries("accuracy (%)", x, s.stream().mapToDouble(o -> 100 * o.accuracy()).toArray());
+        chart.addSeries("dynamic energy", x, s.stream().mapToDouble(o -> o.cost().energy().dynamicUj()).toArray());
+        outcomes.stream().filter(o -> o.point().sweep().equals("sigma_delta") && o.point().threshold() == null).findFirst()
+                .ifPresent(off -> chart.addSeries("dynamic energy without sigma-delta", new double[]{x[0], x[x.length - 1]},
+                        new double[]{off.cost().energy().dynamicUj(), off.cost().energy().dynamicUj()}).setMarker(SeriesMarkers.NONE));
+        XYSeries acc = chart.addSeries("accuracy (right axis)", x, s.stream().mapToDouble(o -> 100 * o.accuracy()).toArray());
         acc.setYAxisGroup(1);
         chart.setYAxisGroupTitle(1, "test accuracy (%)");
-        outcomes.stream().filter(o -> o.point().sweep().equals("sigma_delta") && o.point().threshold() == null).findFirst()
-                .ifPresent(off -> chart.addSeries("energy without sigma-delta", new double[]{x[0], x[x.length - 1]},
-                        new double[]{off.cost().energyUjPerToken(), off.cost().energyUjPerToken()})
-                        .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE));
         AtomicFiles.write(out.resolve("ablation-sigma-delta.png"), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 
