@@ -93,6 +93,14 @@ class LoihiCommandsTest {
     }
 
     @Test
+    void infoDescribesAQuantisedModel() {
+        dataDir();
+        Cli.Result r = Cli.run("info", quantised.toString()).succeeds();
+        assertThat(r.out()).contains("(quantised for the fixed-point engine)", "8-bit weights", "block 1",
+                "neuron graph", "5 steps from token to logits", "Loihi 2 mapping", "cores on 1 chip(s)");
+    }
+
+    @Test
     void demoRunsTheQuantisedModelToo() {
         dataDir();
         Cli.Result r = Cli.run("demo", "--digits", "4", "--model", tiny.toString(), "--quantized", quantised.toString()).succeeds();
