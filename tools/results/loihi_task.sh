@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Everything docs/RESULTS.md reports for one task's trained loihi-flavour model:
-#   float accuracy (conv engine), PTQ and QAFT models in the fixed-point engine with the cost report,
-#   sigma-delta at two thresholds, a neurons-per-core sweep of the mapping, and the width/threshold ablation.
+#   float accuracy (conv engine); the PTQ model in the fixed-point engine with its cost report; sigma-delta
+#   at two thresholds; a neurons-per-core sweep of the mapping; the width/threshold ablation; and last,
+#   quantisation-aware fine-tuning and the QAFT model in the fixed-point engine.
 # Usage: tools/results/loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES]
-#   reads models/TASK-loihi.safetensors, writes models/TASK-loihi-q.safetensors (the QAFT model, or the
-#   PTQ one with QAFT_EPOCHS=0) and results/TASK/ (logs, JSON reports, ablation tables and plots).
-# Long: the full test split runs several times through the integer engine (minutes each on two cores).
+#   reads models/TASK-loihi.safetensors, writes results/TASK/ (a log per step, JSON reports, ablation tables
+#   and plots) and models/TASK-loihi-q.safetensors (the QAFT model once it exists, the PTQ one before).
+# Restartable: a step whose log ended in success is skipped, and QAFT resumes from its checkpoint, so a run
+# cut short continues where it stopped. Long: the full test split goes through the integer engine several
+# times (minutes each on two cores).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 task="${1:?usage: loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES]}"
@@ -18,26 +21,35 @@ work="$out/work"
 mkdir -p "$out" "$work"
 [ -f "$model" ] || { echo "no trained model $model" >&2; exit 1; }
 
-run() { local name="$1"; shift; echo "== $name: s4d $*" | tee "$out/$name.log"; "$s4d" "$@" 2> >(grep -v '\[=*>* *\]' >&2) | tee -a "$out/$name.log"; }
+# step NAME ARGS…: runs `s4d ARGS…` once, its output (without progress lines) in NAME.log; NAME.done marks success.
+step() {
+  local name="$1"; shift
+  if [ -f "$out/$name.done" ]; then echo "== $name: done before, skipped"; return 0; fi
+  echo "== $name: s4d $*" | tee "$out/$name.log"
+  local start=$SECONDS
+  "$s4d" "$@" 2>&1 | grep --line-buffered -v '\] *[0-9]*% ' | tee -a "$out/$name.log"
+  echo "== $name: $((SECONDS - start)) s" | tee -a "$out/$name.log"
+  touch "$out/$name.done"
+}
 
-run float-eval eval --model "$model" --dataset "$task"
-run ptq quantize --model "$model" --dataset "$task" --out "$work/ptq.safetensors"
-run ptq-loihi loihi --model "$work/ptq.safetensors" --dataset "$task" --report "$out/ptq-report.json"
+q="$root/models/$task-loihi-q.safetensors"
+step float-eval eval --model "$model" --dataset "$task"
+step ptq quantize --model "$model" --dataset "$task" --out "$work/ptq.safetensors"
+[ -f "$q" ] || cp "$work/ptq.safetensors" "$q"
+step ptq-loihi loihi --model "$work/ptq.safetensors" --dataset "$task" --report "$out/ptq-report.json"
+step stream loihi --model "$work/ptq.safetensors" --dataset "$task" --limit 20 --stream --streams 1
+for cap in 1024 512 256; do
+  step "cores-$cap" loihi --model "$work/ptq.safetensors" --dataset "$task" --limit 200 --max-neurons-per-core "$cap" \
+    --report "$out/cores-$cap-report.json"
+done
+step ablation ablate --model "$model" --dataset "$task" --limit "$ablation" --out "$out/ablation"
 if [ "$qaft" -gt 0 ]; then
   resume=""; [ -f "$work/qaft.safetensors.qaft/checkpoint.safetensors" ] && resume="--resume"
-  run qaft quantize --model "$model" --dataset "$task" --qaft-epochs "$qaft" $resume --out "$work/qaft.safetensors"
-  run qaft-loihi loihi --model "$work/qaft.safetensors" --dataset "$task" --report "$out/qaft-report.json"
-  cp "$work/qaft.safetensors" "$root/models/$task-loihi-q.safetensors"
-else
-  cp "$work/ptq.safetensors" "$root/models/$task-loihi-q.safetensors"
+  step qaft quantize --model "$model" --dataset "$task" --qaft-epochs "$qaft" $resume --out "$work/qaft.safetensors"
+  step qaft-loihi loihi --model "$work/qaft.safetensors" --dataset "$task" --report "$out/qaft-report.json"
+  cp "$work/qaft.safetensors" "$q"
 fi
-q="$root/models/$task-loihi-q.safetensors"
 for t in 0 0.01; do
-  run "sigma-delta-$t" loihi --model "$q" --dataset "$task" --sigma-delta "$t" --report "$out/sigma-delta-$t-report.json"
+  step "sigma-delta-$t" loihi --model "$q" --dataset "$task" --sigma-delta "$t" --report "$out/sigma-delta-$t-report.json"
 done
-for cap in 1024 512 256; do
-  run "cores-$cap" loihi --model "$q" --dataset "$task" --limit 200 --max-neurons-per-core "$cap" --report "$out/cores-$cap-report.json"
-done
-run stream loihi --model "$q" --dataset "$task" --limit 20 --stream --streams 1
-run ablation ablate --model "$model" --dataset "$task" --limit "$ablation" --out "$out/ablation"
 echo "results in $out"
