@@ -25,10 +25,12 @@ mkdir -p "$out" "$work"
 step() {
   local name="$1"; shift
   if [ -f "$out/$name.done" ]; then echo "== $name: done before, skipped"; return 0; fi
-  echo "== $name: s4d $*" | tee "$out/$name.log"
+  # The log is NAME.log.part until the step succeeds, so an unfinished step never leaves a log that looks complete.
+  echo "== $name: s4d $*" | tee "$out/$name.log.part"
   local start=$SECONDS
-  "$s4d" "$@" 2>&1 | grep --line-buffered -v '\] *[0-9]*% ' | tee -a "$out/$name.log"
-  echo "== $name: $((SECONDS - start)) s" | tee -a "$out/$name.log"
+  "$s4d" "$@" 2>&1 | grep --line-buffered -v '\] *[0-9]*% ' | tee -a "$out/$name.log.part"
+  echo "== $name: $((SECONDS - start)) s" | tee -a "$out/$name.log.part"
+  mv "$out/$name.log.part" "$out/$name.log"
   touch "$out/$name.done"
 }
 
