@@ -10,12 +10,7 @@ import dev.s4d.io.AtomicFiles;
 import dev.s4d.loihi.chip.ChipOptions;
 import dev.s4d.loihi.chip.ChipStreams;
 import dev.s4d.loihi.chip.FixedPointEngine;
-import dev.s4d.loihi.cost.ChipLimits;
-import dev.s4d.loihi.cost.CoreMapping;
-import dev.s4d.loihi.cost.CostConstants;
-import dev.s4d.loihi.cost.CostModel;
 import dev.s4d.loihi.cost.CostReport;
-import dev.s4d.loihi.cost.MemoryModel;
 import dev.s4d.loihi.quant.Calibration;
 import dev.s4d.loihi.quant.QuantConfig;
 import dev.s4d.loihi.quant.QuantizedModel;
@@ -162,9 +157,8 @@ final class AblateCommand extends CliCommand {
         int k = 64;
         try (ChipStreams s = engine.open(k)) {
             StreamReplay.Result r = StreamReplay.run(s::step, s::reset, q.model(), test, k, bar);
-            CoreMapping mapping = CoreMapping.map(engine.topology(), new MemoryModel(q.quant(), options.sigmaDelta(), ChipLimits.loihi2()));
             double accuracy = (double) r.correct() / r.samples();
-            return new Outcome(p, accuracy, new CostModel(CostConstants.loihi2()).estimate(mapping, s.counters()).withAccuracy(accuracy));
+            return new Outcome(p, accuracy, ChipCost.report(engine.topology(), q.quant(), options.sigmaDelta(), s.counters()).withAccuracy(accuracy));
         }
     }
 

@@ -10,12 +10,7 @@ import dev.s4d.kernel.Kernels;
 import dev.s4d.loihi.chip.ChipOptions;
 import dev.s4d.loihi.chip.ChipStreams;
 import dev.s4d.loihi.chip.FixedPointEngine;
-import dev.s4d.loihi.cost.ChipLimits;
-import dev.s4d.loihi.cost.CoreMapping;
-import dev.s4d.loihi.cost.CostConstants;
-import dev.s4d.loihi.cost.CostModel;
 import dev.s4d.loihi.cost.CostReport;
-import dev.s4d.loihi.cost.MemoryModel;
 import dev.s4d.loihi.quant.QuantizedModel;
 import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.model.InitOptions;
@@ -159,8 +154,7 @@ final class DemoCommand extends CliCommand {
             }
             for (int i = 0; i < n; i++) if (s.prediction(i) == ds.label(i)) correct++;
             double seconds = (System.nanoTime() - t0) / 1e9;
-            CoreMapping mapping = CoreMapping.map(engine.topology(), new MemoryModel(q.quant(), false, ChipLimits.loihi2()));
-            CostReport cost = new CostModel(CostConstants.loihi2()).estimate(mapping, s.counters());
+            CostReport cost = ChipCost.report(engine.topology(), q.quant(), false, s.counters());
             out.printf(Locale.ROOT, "fixed-point engine accuracy %5.1f%%   (%s, integers only, %d streams in %.0f ms)%n",
                     100.0 * correct / n, quantizedFile.getFileName(), n, seconds * 1e3);
             out.printf(Locale.ROOT, "  as Loihi 2 would run it (modelled, docs/COST_MODEL.md): %d cores, %.1f µs per pipelined step,"

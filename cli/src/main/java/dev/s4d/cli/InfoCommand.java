@@ -5,9 +5,7 @@ import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.io.ModelFiles;
 import dev.s4d.io.SafeTensors;
 import dev.s4d.loihi.chip.ChipTopology;
-import dev.s4d.loihi.cost.ChipLimits;
 import dev.s4d.loihi.cost.CoreMapping;
-import dev.s4d.loihi.cost.MemoryModel;
 import dev.s4d.loihi.quant.QuantizedModel;
 import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.model.ModelConfig;
@@ -62,7 +60,7 @@ final class InfoCommand extends CliCommand {
         ChipTopology topology = new ChipTopology(q.model());
         long neurons = topology.neuronGroups().stream().mapToLong(ChipTopology.NeuronGroup::size).sum();
         long synapses = topology.synapseGroups().stream().mapToLong(ChipTopology.SynapseGroup::synapses).sum();
-        CoreMapping mapping = CoreMapping.map(topology, new MemoryModel(q.quant(), false, ChipLimits.loihi2()));
+        CoreMapping mapping = ChipCost.mapping(topology, q.quant(), false, null);
         out.printf(Locale.ROOT, "neuron graph     %,d neurons in %d groups, %,d synapses in %d groups, %d steps from token to logits%n",
                 neurons, topology.neuronGroups().size(), synapses, topology.synapseGroups().size(), topology.latencySteps());
         out.printf(Locale.ROOT, "Loihi 2 mapping  %d cores on %d chip(s), %,d bytes of neuron memory, %,d bytes of synapses (docs/COST_MODEL.md)%n",

@@ -9,13 +9,11 @@ import dev.s4d.io.AtomicFiles;
 import dev.s4d.loihi.chip.ChipOptions;
 import dev.s4d.loihi.chip.ChipStreams;
 import dev.s4d.loihi.chip.FixedPointEngine;
-import dev.s4d.loihi.cost.ChipLimits;
 import dev.s4d.loihi.cost.Comparison;
 import dev.s4d.loihi.cost.CoreMapping;
 import dev.s4d.loihi.cost.CostConstants;
 import dev.s4d.loihi.cost.CostModel;
 import dev.s4d.loihi.cost.CostReport;
-import dev.s4d.loihi.cost.MemoryModel;
 import dev.s4d.loihi.quant.QuantizedModel;
 import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.model.InitOptions;
@@ -95,10 +93,7 @@ final class LoihiCommand extends CliCommand {
         try (ChipStreams s = engine.open(k);
              ProgressBar bar = progress("loihi " + data.task().id(), (long) ds.size() * data.task().length(), "tokens")) {
             r = StreamReplay.run(s::step, s::reset, q.model(), ds, k, bar);
-            MemoryModel memory = new MemoryModel(q.quant(), options.sigmaDelta(), ChipLimits.loihi2());
-            CoreMapping mapping = maxNeuronsPerCore == null
-                    ? CoreMapping.map(engine.topology(), memory)
-                    : CoreMapping.map(engine.topology(), memory, maxNeuronsPerCore);
+            CoreMapping mapping = ChipCost.mapping(engine.topology(), q.quant(), options.sigmaDelta(), maxNeuronsPerCore);
             cost = new CostModel(constants).estimate(mapping, s.counters()).withAccuracy((double) r.correct() / r.samples());
         }
         // The CPU side of the comparison: the float recurrent engine's time per token does not depend on
