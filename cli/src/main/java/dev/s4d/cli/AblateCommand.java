@@ -156,7 +156,7 @@ final class AblateCommand extends CliCommand {
         FixedPointEngine engine = FixedPointEngine.compile(q, options);
         int k = 64;
         try (ChipStreams s = engine.open(k)) {
-            StreamReplay.Result r = StreamReplay.run(s::step, s::reset, q.model(), test, k, bar);
+            StreamReplay.Result r = StreamReplay.run(s, test, k, bar);
             double accuracy = (double) r.correct() / r.samples();
             return new Outcome(p, accuracy, ChipCost.report(engine.topology(), q.quant(), options.sigmaDelta(), s.counters()).withAccuracy(accuracy));
         }

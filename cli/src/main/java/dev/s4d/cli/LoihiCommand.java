@@ -92,7 +92,7 @@ final class LoihiCommand extends CliCommand {
         CostReport cost;
         try (ChipStreams s = engine.open(k);
              ProgressBar bar = progress("loihi " + data.task().id(), (long) ds.size() * data.task().length(), "tokens")) {
-            r = StreamReplay.run(s::step, s::reset, q.model(), ds, k, bar);
+            r = StreamReplay.run(s, ds, k, bar);
             CoreMapping mapping = ChipCost.mapping(engine.topology(), q.quant(), options.sigmaDelta(), maxNeuronsPerCore);
             cost = new CostModel(constants).estimate(mapping, s.counters()).withAccuracy((double) r.correct() / r.samples());
         }

@@ -3,8 +3,8 @@ package dev.s4d.cli;
 import dev.s4d.data.Dataset;
 import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.engine.Streams;
+import dev.s4d.engine.TokenStreams;
 import dev.s4d.model.ModelConfig;
-import java.util.function.IntConsumer;
 
 /**
  * Feeds a dataset through K streams token by token and times every step. Stream k plays samples
@@ -17,23 +17,19 @@ final class StreamReplay {
     record Result(int samples, int correct, double p50Micros, double p99Micros, double tokensPerSecond, double[] stepMicros) {
     }
 
-    /** One step of some streams of an engine: {@code ids[0..n)} take one token each (rows of {@code tokens}). */
-    interface Stepper {
-        void step(int[] ids, int n, float[] tokens, float[] logits);
-    }
-
     /** Replays through the float recurrent engine. */
     static Result run(RecurrentEngine engine, Dataset ds, int k, ProgressBar bar) {
         try (Streams s = engine.open(k)) {
-            return run(s::step, s::reset, engine.config(), ds, k, bar);
+            return run(s, ds, k, bar);
         }
     }
 
     /**
-     * Replays through K streams of any engine; {@code reset} clears a stream before its next sample.
+     * Replays through the first K streams of any engine, resetting a stream before its next sample.
      * The caller owns the streams and the bar, which may go on counting other work.
      */
-    static Result run(Stepper streams, IntConsumer reset, ModelConfig config, Dataset ds, int k, ProgressBar bar) {
+    static Result run(TokenStreams streams, Dataset ds, int k, ProgressBar bar) {
+        ModelConfig config = streams.config();
         int d = config.dInput();
         int classes = config.nClasses();
         int n = ds.size();
@@ -52,7 +48,7 @@ final class StreamReplay {
             for (int j = 0; j < active; j++) {
                 ids[j] = j;
                 seqs[j] = ds.sequence(round * k + j);
-                reset.accept(j);
+                streams.reset(j);
             }
             for (int t = 0; t < length; t++) {
                 for (int j = 0; j < active; j++) System.arraycopy(seqs[j], t * d, in, j * d, d);

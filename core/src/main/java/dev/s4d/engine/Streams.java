@@ -5,17 +5,13 @@ import dev.s4d.model.Readout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.BitSet;
 
 /**
- * A set of independent token streams through one {@link RecurrentEngine}. Each stream keeps its own
- * S4D states and pooling sum; a step feeds one token to each of some streams and returns their
- * logits for everything seen so far, so a caller has a prediction after every token.
- *
- * <p>Not thread-safe: one caller steps a {@code Streams} at a time (large steps are internally
- * spread over the engine's threads). Use several {@code Streams} for independent callers.
+ * Token streams through one {@link RecurrentEngine}: each stream keeps its own float S4D states and
+ * pooling sum. Large steps are spread over the engine's threads in tiles of streams; use several
+ * {@code Streams} for independent callers.
  */
-public final class Streams implements AutoCloseable {
+public final class Streams extends TokenStreams {
     /** Streams processed together: enough rows to make the dense layers matrix-matrix products. */
     private static final int TILE = 64;
     private static final int SNAPSHOT_MAGIC = 0x53344453; // "S4DS"
@@ -23,83 +19,24 @@ public final class Streams implements AutoCloseable {
 
     private final RecurrentEngine engine;
     private final ModelConfig c;
-    private final int count;
     private final int block; // modes × H floats of state per stream and layer
     private final float[][] sRe;
     private final float[][] sIm;
     private final double[] poolSum;
-    private final long[] seen;
-    private final int[] all;
-    private boolean closed;
 
     Streams(RecurrentEngine engine, int count) {
+        super(engine.config, count);
         this.engine = engine;
         this.c = engine.config;
-        this.count = count;
         this.block = c.modes() * c.dModel();
         int layers = c.nLayers();
         sRe = new float[layers][Math.multiplyExact(count, block)];
         sIm = new float[layers][count * block];
         poolSum = new double[count * c.dModel()];
-        seen = new long[count];
-        all = new int[count];
-        for (int i = 0; i < count; i++) all[i] = i;
     }
 
-    public int count() {
-        return count;
-    }
-
-    /** Tokens fed to a stream since it was opened or last reset. */
-    public long tokensSeen(int stream) {
-        checkStream(stream);
-        return seen[stream];
-    }
-
-    /**
-     * Feeds one token to every stream.
-     *
-     * @param tokens count × d_input
-     * @param logits count × classes; overwritten
-     */
-    public void stepAll(float[] tokens, float[] logits) {
-        step(all, count, tokens, logits);
-    }
-
-    /** Feeds one token to one stream and returns its logits. */
-    public float[] step(int stream, float[] token) {
-        float[] logits = new float[c.nClasses()];
-        step(new int[]{stream}, 1, token, logits);
-        return logits;
-    }
-
-    /**
-     * Feeds one token each to the streams {@code ids[0..n)} (distinct).
-     *
-     * @param tokens n × d_input, row r for stream ids[r]
-     * @param logits n × classes; overwritten
-     */
-    public void step(int[] ids, int n, float[] tokens, float[] logits) {
-        checkOpen();
-        if (n < 0 || n > ids.length) throw new IllegalArgumentException("n=" + n + " but " + ids.length + " ids given");
-        int d = c.dInput();
-        if (tokens.length < (long) n * d) {
-            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + n + " streams × d_input " + d);
-        }
-        if (logits.length < (long) n * c.nClasses()) {
-            throw new IllegalArgumentException("logits holds " + logits.length + " values, expected " + n + " streams × classes " + c.nClasses());
-        }
-        BitSet used = new BitSet(count);
-        for (int r = 0; r < n; r++) {
-            checkStream(ids[r]);
-            if (used.get(ids[r])) throw new IllegalArgumentException("stream " + ids[r] + " appears twice in one step");
-            used.set(ids[r]);
-        }
-        for (int r = 0; r < n * d; r++) {
-            if (!Float.isFinite(tokens[r])) {
-                throw new IllegalArgumentException("token value " + tokens[r] + " for stream " + ids[r / d] + " is not finite");
-            }
-        }
+    @Override
+    protected void stepChecked(int[] ids, int n, float[] tokens, float[] logits) {
         int tiles = (n + TILE - 1) / TILE;
         if (tiles == 1 || engine.pool == null) {
             Workspace ws = WORKSPACE.get();
@@ -160,7 +97,7 @@ public final class Streams implements AutoCloseable {
         }
         for (int r = 0; r < rows; r++) {
             int s = ids[from + r];
-            long seenNow = ++seen[s];
+            long seenNow = countToken(s);
             if (c.readout() == Readout.MEAN) {
                 for (int j = 0; j < h; j++) {
                     double sum = poolSum[s * h + j] += ws.x[r * h + j];
@@ -173,26 +110,24 @@ public final class Streams implements AutoCloseable {
         tw.decode(ws.z, rows, logits, from * k);
     }
 
-    /** Returns one stream to the zero state, as if just opened. */
-    public void reset(int stream) {
-        checkOpen();
-        checkStream(stream);
+    @Override
+    protected void clearState(int stream) {
         for (int i = 0; i < c.nLayers(); i++) {
             Arrays.fill(sRe[i], stream * block, (stream + 1) * block, 0f);
             Arrays.fill(sIm[i], stream * block, (stream + 1) * block, 0f);
         }
         Arrays.fill(poolSum, stream * c.dModel(), (stream + 1) * c.dModel(), 0.0);
-        seen[stream] = 0;
     }
 
-    /** The complete state of one stream as bytes (little-endian), to persist or move a stream. */
+    /** The complete state of one stream as bytes (little-endian): header, states, pooling sum. */
+    @Override
     public byte[] snapshot(int stream) {
         checkOpen();
         checkStream(stream);
         int h = c.dModel();
         ByteBuffer b = ByteBuffer.allocate(snapshotSize()).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(engine.fingerprint)
-                .putInt(c.nLayers()).putInt(h).putInt(c.modes()).putLong(seen[stream]);
+                .putInt(c.nLayers()).putInt(h).putInt(c.modes()).putLong(tokensSeen(stream));
         for (int i = 0; i < c.nLayers(); i++) {
             for (int j = 0; j < block; j++) b.putFloat(sRe[i][stream * block + j]);
             for (int j = 0; j < block; j++) b.putFloat(sIm[i][stream * block + j]);
@@ -201,7 +136,7 @@ public final class Streams implements AutoCloseable {
         return b.array();
     }
 
-    /** Replaces one stream's state with a {@link #snapshot} taken from a stream of the same model. */
+    @Override
     public void restore(int stream, byte[] snapshot) {
         checkOpen();
         checkStream(stream);
@@ -245,7 +180,7 @@ public final class Streams implements AutoCloseable {
             System.arraycopy(im[i], 0, sIm[i], stream * block, block);
         }
         System.arraycopy(sum, 0, poolSum, stream * h, h);
-        seen[stream] = tokens;
+        restoreTokens(stream, tokens);
     }
 
     private static float finite(float v) {
@@ -257,20 +192,8 @@ public final class Streams implements AutoCloseable {
         return 4 + 4 + 8 + 12 + 8 + c.nLayers() * block * 2 * Float.BYTES + c.dModel() * Double.BYTES;
     }
 
-    private void checkStream(int stream) {
-        if (stream < 0 || stream >= count) {
-            throw new IndexOutOfBoundsException("stream " + stream + " does not exist; streams are 0.." + (count - 1));
-        }
-    }
-
-    private void checkOpen() {
-        if (closed) throw new IllegalStateException("streams are closed");
-    }
-
-    /** Releases the states; further use fails. */
     @Override
-    public void close() {
-        closed = true;
+    protected void release() {
         for (int i = 0; i < sRe.length; i++) {
             sRe[i] = null;
             sIm[i] = null;

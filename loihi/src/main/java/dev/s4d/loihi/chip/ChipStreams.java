@@ -1,52 +1,46 @@
 package dev.s4d.loihi.chip;
 
+import dev.s4d.engine.TokenStreams;
 import dev.s4d.engine.Workers;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * A set of independent token streams through one {@link FixedPointEngine}. Each stream keeps its own
- * S4D integer states, class-neuron integers z and, with sigma-delta, what every sender last sent; a
- * step feeds one token to each of some streams and returns their logits so far.
+ * Token streams through one {@link FixedPointEngine}: each stream keeps its own S4D integer states,
+ * class-neuron integers z and, with sigma-delta, what every sender last sent.
  *
  * <p>Large steps are split into fixed contiguous slices of streams, one per worker, each with its own
  * counters; since every stream's integers depend on nothing else, results and counters are the same
- * for any number of threads. Not thread-safe: one caller steps a {@code ChipStreams} at a time.
+ * for any number of threads.
  */
-public final class ChipStreams implements AutoCloseable {
+public final class ChipStreams extends TokenStreams {
     private static final int SNAPSHOT_MAGIC = 0x51443453; // "S4DQ" little-endian
     private static final int SNAPSHOT_VERSION = 1;
     /** magic, version, fingerprint, sigma-delta flag, tokens seen. */
     private static final int SNAPSHOT_HEADER = 4 + 4 + 8 + 4 + 8;
 
     private final FixedPointEngine engine;
-    private final int count;
     /** Per block, [stream][channel][mode] real and imaginary S4D states. */
     final int[][] re;
     final int[][] im;
     /** [stream][class]: the class neurons' integers. */
     final long[] z;
-    final long[] seen;
     /** Per neuron group, [stream][neuron] value last sent (sigma-delta senders only, else null). */
     final int[][] lastSent;
     private final TokenPass[] passes;
     private final ForkJoinPool pool;
-    private final int[] all;
-    private boolean closed;
 
     ChipStreams(FixedPointEngine engine, int count) {
+        super(engine.config, count);
         this.engine = engine;
-        this.count = count;
         int blocks = engine.blocks.length;
         int modeNeurons = count * engine.config.dModel() * engine.config.modes(); // checked by FixedPointEngine.open
         re = new int[blocks][modeNeurons];
         im = new int[blocks][modeNeurons];
         z = new long[count * engine.config.nClasses()];
-        seen = new long[count];
         lastSent = new int[engine.groupSize.length][];
         if (engine.options().sigmaDelta()) {
             for (ChipTopology.SynapseGroup s : engine.topology().synapseGroups()) {
@@ -57,78 +51,10 @@ public final class ChipStreams implements AutoCloseable {
         passes = new TokenPass[threads];
         for (int w = 0; w < threads; w++) passes[w] = new TokenPass(engine);
         pool = threads == 1 ? null : new ForkJoinPool(threads);
-        all = new int[count];
-        for (int i = 0; i < count; i++) all[i] = i;
     }
 
-    public int count() {
-        return count;
-    }
-
-    /** Tokens fed to a stream since it was opened or last reset. */
-    public long tokensSeen(int stream) {
-        checkStream(stream);
-        return seen[stream];
-    }
-
-    /**
-     * Feeds one token to every stream.
-     *
-     * @param tokens count × d_input
-     * @param logits count × classes; overwritten
-     */
-    public void stepAll(float[] tokens, float[] logits) {
-        int d = engine.config.dInput();
-        int k = engine.config.nClasses();
-        if (tokens.length != (long) count * d) {
-            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + count + " streams × d_input " + d);
-        }
-        if (logits.length != (long) count * k) {
-            throw new IllegalArgumentException("logits holds " + logits.length + " values, expected " + count + " streams × classes " + k);
-        }
-        step(all, count, tokens, logits);
-    }
-
-    /** Feeds one token (d_input values) to one stream and returns its logits. */
-    public float[] step(int stream, float[] token) {
-        checkStream(stream);
-        if (token.length != engine.config.dInput()) {
-            throw new IllegalArgumentException("token has " + token.length + " values, expected d_input " + engine.config.dInput());
-        }
-        float[] logits = new float[engine.config.nClasses()];
-        step(new int[]{stream}, 1, token, logits);
-        return logits;
-    }
-
-    /**
-     * Feeds one token each to the streams {@code ids[0..n)} (distinct).
-     *
-     * @param tokens at least n × d_input, row r for stream ids[r]
-     * @param logits at least n × classes; overwritten
-     */
-    public void step(int[] ids, int n, float[] tokens, float[] logits) {
-        checkOpen();
-        int d = engine.config.dInput();
-        int k = engine.config.nClasses();
-        if (n < 0 || n > ids.length) throw new IllegalArgumentException("n=" + n + " but " + ids.length + " ids given");
-        if (tokens.length < (long) n * d) {
-            throw new IllegalArgumentException("tokens holds " + tokens.length + " values, expected " + n + " streams × d_input " + d);
-        }
-        if (logits.length < (long) n * k) {
-            throw new IllegalArgumentException("logits holds " + logits.length + " values, expected " + n + " streams × classes " + k);
-        }
-        BitSet used = new BitSet(count);
-        for (int r = 0; r < n; r++) {
-            checkStream(ids[r]);
-            if (used.get(ids[r])) throw new IllegalArgumentException("stream " + ids[r] + " appears twice in one step");
-            used.set(ids[r]);
-        }
-        for (int i = 0; i < n * d; i++) {
-            if (!Float.isFinite(tokens[i])) {
-                throw new IllegalArgumentException("input feature " + i % d + " of stream " + ids[i / d] + " is " + tokens[i]
-                        + "; inputs must be finite");
-            }
-        }
+    @Override
+    protected void stepChecked(int[] ids, int n, float[] tokens, float[] logits) {
         int workers = Math.min(passes.length, n);
         if (workers <= 1) {
             runSlice(passes[0], ids, 0, n, tokens, logits);
@@ -144,6 +70,7 @@ public final class ChipStreams implements AutoCloseable {
         int k = engine.config.nClasses();
         for (int r = from; r < to; r++) {
             pass.run(this, ids[r], tokens, r * d);
+            countToken(ids[r]);
             writeLogits(ids[r], logits, r * k);
         }
     }
@@ -165,7 +92,7 @@ public final class ChipStreams implements AutoCloseable {
     private void writeLogits(int stream, float[] out, int off) {
         int k = engine.config.nClasses();
         int f = engine.logitFraction();
-        long t = seen[stream];
+        long t = tokensSeen(stream);
         for (int c = 0; c < k; c++) {
             double v = Math.scalb((double) z[stream * k + c], -f);
             out[off + c] = (float) (engine.meanReadout ? (t == 0 ? 0 : v / t) : v);
@@ -201,10 +128,9 @@ public final class ChipStreams implements AutoCloseable {
         for (TokenPass p : passes) p.counters.clear();
     }
 
-    /** Returns one stream to the zero state, as if just opened. Counters are not touched. */
-    public void reset(int stream) {
-        checkOpen();
-        checkStream(stream);
+    /** Zeroes one stream's integers; counters are not touched. */
+    @Override
+    protected void clearState(int stream) {
         int block = engine.config.dModel() * engine.config.modes();
         for (int l = 0; l < re.length; l++) {
             Arrays.fill(re[l], stream * block, (stream + 1) * block, 0);
@@ -215,16 +141,16 @@ public final class ChipStreams implements AutoCloseable {
         for (int g = 0; g < lastSent.length; g++) {
             if (lastSent[g] != null) Arrays.fill(lastSent[g], stream * engine.groupSize[g], (stream + 1) * engine.groupSize[g], 0);
         }
-        seen[stream] = 0;
     }
 
-    /** The complete state of one stream as bytes (little-endian), to persist or move a stream. */
+    /** The complete state of one stream as bytes (little-endian): header, states, class integers, last sent values. */
+    @Override
     public byte[] snapshot(int stream) {
         checkOpen();
         checkStream(stream);
         ByteBuffer b = ByteBuffer.allocate(snapshotSize()).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(engine.fingerprint)
-                .putInt(engine.options().sigmaDelta() ? 1 : 0).putLong(seen[stream]);
+                .putInt(engine.options().sigmaDelta() ? 1 : 0).putLong(tokensSeen(stream));
         int block = engine.config.dModel() * engine.config.modes();
         for (int l = 0; l < re.length; l++) {
             for (int j = 0; j < block; j++) b.putInt(re[l][stream * block + j]);
@@ -244,6 +170,7 @@ public final class ChipStreams implements AutoCloseable {
      * Replaces one stream's state with a {@link #snapshot} taken from a stream of the same model and
      * the same sigma-delta setting. A refused snapshot leaves the stream untouched.
      */
+    @Override
     public void restore(int stream, byte[] snapshot) {
         checkOpen();
         checkStream(stream);
@@ -300,7 +227,7 @@ public final class ChipStreams implements AutoCloseable {
         for (int g = 0; g < lastSent.length; g++) {
             if (newSent[g] != null) System.arraycopy(newSent[g], 0, lastSent[g], stream * engine.groupSize[g], engine.groupSize[g]);
         }
-        seen[stream] = tokens;
+        restoreTokens(stream, tokens);
     }
 
     private static int[] readInts(ByteBuffer b, int n, Bound width, String what) {
@@ -322,21 +249,9 @@ public final class ChipStreams implements AutoCloseable {
         return Math.toIntExact(size);
     }
 
-    private void checkStream(int stream) {
-        if (stream < 0 || stream >= count) {
-            throw new IndexOutOfBoundsException("stream " + stream + " does not exist; streams are 0.." + (count - 1));
-        }
-    }
-
-    private void checkOpen() {
-        if (closed) throw new IllegalStateException("chip streams are closed");
-    }
-
-    /** Stops the workers and releases the states; further use fails. */
+    /** Stops the workers and releases the states. */
     @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
+    protected void release() {
         if (pool != null) pool.close();
         Arrays.fill(re, null);
         Arrays.fill(im, null);

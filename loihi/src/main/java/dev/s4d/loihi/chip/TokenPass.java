@@ -67,7 +67,6 @@ final class TokenPass {
 
         for (int g = 0; g < e.groupSize.length; g++) counters.addUpdates(g, e.groupSize[g]);
         counters.addTokens(1);
-        s.seen[stream]++;
     }
 
     /** u- or out-neurons: payload_i = bound_P(shr(acc_i, shift)) into {@link #sent}. */
