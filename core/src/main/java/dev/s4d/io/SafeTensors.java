@@ -121,15 +121,7 @@ public final class SafeTensors {
                 throw new IllegalArgumentException("an integer tensor needs an integer dtype (I8, I16, I32), got " + dtype);
             }
             shape = shape.clone();
-            long n = 1;
-            for (int d : shape) {
-                if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-                n *= d;
-            }
-            if (n != data.length) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
-                        + " values but the data has " + data.length);
-            }
+            Tensor.checkShape(shape, data.length);
             for (int i = 0; i < data.length; i++) {
                 if (data[i] < dtype.minValue() || data[i] > dtype.maxValue()) {
                     throw new IllegalArgumentException("value " + data[i] + " at flat index " + i + " does not fit " + dtype

@@ -89,16 +89,8 @@ public final class ScalarKernels implements Kernels {
     public void layerNorm(float[] x, int rows, int width, float[] weight, float[] bias, float eps) {
         for (int r = 0; r < rows; r++) {
             int o = r * width;
-            float mean = 0f;
-            for (int j = 0; j < width; j++) mean += x[o + j];
-            mean /= width;
-            float var = 0f;
-            for (int j = 0; j < width; j++) {
-                float dlt = x[o + j] - mean;
-                var += dlt * dlt;
-            }
-            var /= width;
-            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            float mean = rowMean(x, o, width);
+            float inv = rowInverseStd(x, o, width, mean, eps);
             for (int j = 0; j < width; j++) x[o + j] = (x[o + j] - mean) * inv * weight[j] + bias[j];
         }
     }
@@ -269,6 +261,22 @@ public final class ScalarKernels implements Kernels {
         for (int r = 0; r < rows; r++) scaleRow(a, r * width, factors, 0, width);
     }
 
+    private static float rowMean(float[] x, int o, int width) {
+        float mean = 0f;
+        for (int j = 0; j < width; j++) mean += x[o + j];
+        return mean / width;
+    }
+
+    /** 1/√(var + eps) of one row, the variance taken about {@code mean} (biased, as LayerNorm's). */
+    private static float rowInverseStd(float[] x, int o, int width, float mean, float eps) {
+        float var = 0f;
+        for (int j = 0; j < width; j++) {
+            float dlt = x[o + j] - mean;
+            var += dlt * dlt;
+        }
+        return (float) (1.0 / Math.sqrt(var / width + eps));
+    }
+
     static void scaleRow(float[] a, int off, float[] factors, int from, int to) {
         for (int j = from; j < to; j++) a[off + j] *= factors[j];
     }
@@ -278,16 +286,8 @@ public final class ScalarKernels implements Kernels {
                                  float[] xhat, float[] inv, float[] y) {
         for (int r = 0; r < rows; r++) {
             int o = r * width;
-            float mean = 0f;
-            for (int j = 0; j < width; j++) mean += x[o + j];
-            mean /= width;
-            float var = 0f;
-            for (int j = 0; j < width; j++) {
-                float dlt = x[o + j] - mean;
-                var += dlt * dlt;
-            }
-            var /= width;
-            float s = (float) (1.0 / Math.sqrt(var + eps));
+            float mean = rowMean(x, o, width);
+            float s = rowInverseStd(x, o, width, mean, eps);
             inv[r] = s;
             for (int j = 0; j < width; j++) {
                 float xh = (x[o + j] - mean) * s;

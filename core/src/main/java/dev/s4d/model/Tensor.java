@@ -11,15 +11,7 @@ public record Tensor(int[] shape, float[] data) {
 
     public Tensor {
         shape = shape.clone();
-        long n = 1;
-        for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            n *= d;
-        }
-        if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
-                    + " values but the data has " + data.length);
-        }
+        checkShape(shape, data.length);
     }
 
     public static Tensor zeros(int... shape) {
@@ -66,5 +58,18 @@ public record Tensor(int[] shape, float[] data) {
     @Override
     public String toString() {
         return "Tensor" + shapeString();
+    }
+
+    /** Fails unless {@code shape} has no negative dimension and holds exactly {@code length} values. */
+    public static void checkShape(int[] shape, int length) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            n *= d;
+        }
+        if (n != length) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
+                    + " values but the data has " + length);
+        }
     }
 }
