@@ -3,8 +3,12 @@ package dev.s4d.cli;
 import dev.s4d.engine.ConvEngine;
 import dev.s4d.engine.FlopCount;
 import dev.s4d.engine.RecurrentEngine;
-import dev.s4d.engine.Streams;
+import dev.s4d.engine.TokenStreams;
 import dev.s4d.kernel.Kernels;
+import dev.s4d.loihi.chip.ChipOptions;
+import dev.s4d.loihi.chip.FixedPointEngine;
+import dev.s4d.loihi.quant.QuantizedModel;
+import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.InitOptions;
 import dev.s4d.model.ModelConfig;
@@ -13,12 +17,15 @@ import dev.s4d.model.S4DModel;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * Measures the engines' speed on one model and prints a table: one stream on one thread, many
  * streams on all cores, and the conv engine on a batch. Medians of repeated runs after warm-up.
+ * Given a quantised model, it also measures the fixed-point engine beside the float engines of a model
+ * of the same shape (their speed does not depend on the weights).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure engine speed: single-stream latency, multi-stream throughput, conv throughput.",
@@ -26,7 +33,7 @@ import picocli.CommandLine.Option;
                         + " large = H 128, N 64, 4 layers, L 1024, d_input 3."})
 final class BenchCommand extends CliCommand {
 
-    @Option(names = "--model", paramLabel = "MODEL", description = "Model file; otherwise a random model of --preset.")
+    @Option(names = "--model", paramLabel = "MODEL", description = "Model file, float or quantised; otherwise a random model of --preset.")
     Path modelFile;
 
     @Option(names = "--preset", paramLabel = "small|large", description = "Model size when no --model is given (default small).")
@@ -64,7 +71,9 @@ final class BenchCommand extends CliCommand {
         if (only != null && !java.util.List.of("single", "streams", "conv").contains(only)) {
             throw new IllegalArgumentException("unknown --only '" + only + "', expected single, streams or conv");
         }
-        S4DModel model = modelFile != null ? CliFiles.loadModel(modelFile) : presetModel();
+        QuantizedModel quantised = modelFile != null && CliFiles.isQuantised(modelFile) ? QuantizedModelFiles.load(modelFile) : null;
+        S4DModel model = quantised != null ? ModelInitializer.initialise(quantised.model(), InitOptions.defaults(0))
+                : modelFile != null ? CliFiles.loadModel(modelFile) : presetModel();
         ModelConfig c = model.config();
         int len = length != null ? length : (c.dModel() >= 128 ? 1024 : 784);
         long flops = FlopCount.perToken(c);
@@ -72,8 +81,14 @@ final class BenchCommand extends CliCommand {
                 InitCommand.describe(c), model.parameterCount(), flops, Kernels.best().name(), Runtime.getRuntime().availableProcessors());
         out().printf(Locale.ROOT, "peak of one core: %.0f GFLOP/s (%s)%n", peakGflops, measuredPeak ? "measured: FMA loop" : "given");
         out().printf(Locale.ROOT, "%-40s %14s %14s %10s%n", "measurement", "median", "tokens/s", "% of peak");
-        if (only == null || only.equals("single")) single(model, flops);
-        if (only == null || only.equals("streams")) many(model, flops);
+        if (only == null || only.equals("single")) {
+            single("recurrent", n -> RecurrentEngine.compile(model, Kernels.best(), 1).open(n), flops);
+            if (quantised != null) single("fixed-point", n -> FixedPointEngine.compile(quantised, ChipOptions.defaults().withThreads(1)).open(n), flops);
+        }
+        if (only == null || only.equals("streams")) {
+            many("recurrent", n -> RecurrentEngine.compile(model).open(n), flops);
+            if (quantised != null) many("fixed-point", n -> FixedPointEngine.compile(quantised, ChipOptions.defaults()).open(n), flops);
+        }
         if (only == null || only.equals("conv")) conv(model, len);
         return 0;
     }
@@ -87,15 +102,17 @@ final class BenchCommand extends CliCommand {
         return ModelInitializer.initialise(c.withFlavour(BlockFlavour.parse(flavour)), InitOptions.defaults(0));
     }
 
-    private void single(S4DModel model, long flops) {
-        RecurrentEngine engine = RecurrentEngine.compile(model, Kernels.best(), 1);
-        int d = model.config().dInput();
-        float[] token = new float[d];
+    /**
+     * One stream on one thread: per-token time. The fraction of peak is of the float model's FLOPs for
+     * every engine, so the integer engine's figure says how near it comes to the float work's peak.
+     */
+    private void single(String engine, IntFunction<TokenStreams> open, long flops) {
         int tokens = 5000;
         SplittableRandom rng = new SplittableRandom(1);
         double[] perToken = new double[repeats];
-        try (Streams s = engine.open(1)) {
-            float[] logits = new float[model.config().nClasses()];
+        try (TokenStreams s = open.apply(1)) {
+            float[] token = new float[s.config().dInput()];
+            float[] logits = new float[s.config().nClasses()];
             int[] ids = {0};
             for (int w = 0; w < 3 * tokens; w++) step(s, ids, token, logits, rng);
             for (int r = 0; r < repeats; r++) {
@@ -105,24 +122,23 @@ final class BenchCommand extends CliCommand {
             }
         }
         double us = Timing.median(perToken);
-        row("recurrent, 1 stream, 1 thread", String.format(Locale.ROOT, "%.2f µs/token", us), 1e6 / us, flops * (1e6 / us) / (peakGflops * 1e9));
+        row(engine + ", 1 stream, 1 thread", String.format(Locale.ROOT, "%.2f µs/token", us), 1e6 / us, flops * (1e6 / us) / (peakGflops * 1e9));
     }
 
-    private static void step(Streams s, int[] ids, float[] token, float[] logits, SplittableRandom rng) {
+    private static void step(TokenStreams s, int[] ids, float[] token, float[] logits, SplittableRandom rng) {
         for (int j = 0; j < token.length; j++) token[j] = (float) rng.nextDouble();
         s.step(ids, 1, token, logits);
     }
 
-    private void many(S4DModel model, long flops) {
-        RecurrentEngine engine = RecurrentEngine.compile(model);
-        int d = model.config().dInput();
-        float[] tokens = new float[streams * d];
-        float[] logits = new float[streams * model.config().nClasses()];
-        SplittableRandom rng = new SplittableRandom(2);
-        for (int i = 0; i < tokens.length; i++) tokens[i] = (float) rng.nextDouble();
+    /** Many streams on all cores: tokens per second over every stream. */
+    private void many(String engine, IntFunction<TokenStreams> open, long flops) {
         int steps = Math.max(20, 200_000 / streams);
         double[] rate = new double[repeats];
-        try (Streams s = engine.open(streams)) {
+        try (TokenStreams s = open.apply(streams)) {
+            float[] tokens = new float[streams * s.config().dInput()];
+            float[] logits = new float[streams * s.config().nClasses()];
+            SplittableRandom rng = new SplittableRandom(2);
+            for (int i = 0; i < tokens.length; i++) tokens[i] = (float) rng.nextDouble();
             for (int w = 0; w < steps; w++) s.stepAll(tokens, logits);
             for (int r = 0; r < repeats; r++) {
                 long t0 = System.nanoTime();
@@ -132,7 +148,7 @@ final class BenchCommand extends CliCommand {
         }
         double tps = Timing.median(rate);
         int cores = Runtime.getRuntime().availableProcessors();
-        row("recurrent, " + streams + " streams, " + cores + " threads", String.format(Locale.ROOT, "%.2f µs/step", streams / tps * 1e6),
+        row(engine + ", " + streams + " streams, " + cores + " threads", String.format(Locale.ROOT, "%.2f µs/step", streams / tps * 1e6),
                 tps, flops * tps / (peakGflops * 1e9 * cores));
     }
 

@@ -2,6 +2,8 @@ package dev.s4d.cli;
 
 import dev.s4d.io.ImportOptions;
 import dev.s4d.io.ModelFiles;
+import dev.s4d.io.SafeTensors;
+import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.model.S4DModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,5 +43,11 @@ final class CliFiles {
 
     static S4DModel loadModel(Path file) throws IOException {
         return loadModel(file, ImportOptions.defaults());
+    }
+
+    /** Whether an existing model file holds a quantised model (written by {@code s4d quantize}) rather than a float one. */
+    static boolean isQuantised(Path file) throws IOException {
+        requireFile(file, "model file");
+        return QuantizedModelFiles.KIND.equals(SafeTensors.readWithIntegers(file).metadata().get(ModelFiles.KIND_KEY));
     }
 }

@@ -2,8 +2,6 @@ package dev.s4d.cli;
 
 import dev.s4d.engine.FlopCount;
 import dev.s4d.engine.RecurrentEngine;
-import dev.s4d.io.ModelFiles;
-import dev.s4d.io.SafeTensors;
 import dev.s4d.loihi.chip.ChipTopology;
 import dev.s4d.loihi.cost.CoreMapping;
 import dev.s4d.loihi.quant.QuantizedModel;
@@ -29,8 +27,7 @@ final class InfoCommand extends CliCommand {
 
     @Override
     public Integer call() throws Exception {
-        CliFiles.requireFile(model, "model file");
-        if (QuantizedModelFiles.KIND.equals(SafeTensors.readWithIntegers(model).metadata().get(ModelFiles.KIND_KEY))) {
+        if (CliFiles.isQuantised(model)) {
             quantised(QuantizedModelFiles.load(model));
             return 0;
         }

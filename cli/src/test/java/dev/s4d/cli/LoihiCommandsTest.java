@@ -75,6 +75,17 @@ class LoihiCommandsTest {
     }
 
     @Test
+    void benchOnAQuantisedModelAddsTheFixedPointRows() {
+        dataDir();
+        Cli.Result r = Cli.run("bench", "--model", quantised.toString(), "--only", "single", "--repeats", "1", "--peak-gflops", "100")
+                .succeeds();
+        assertThat(r.out()).contains("loihi H=8", "recurrent, 1 stream, 1 thread", "fixed-point, 1 stream, 1 thread");
+        r = Cli.run("bench", "--model", quantised.toString(), "--only", "streams", "--streams", "3", "--repeats", "1",
+                "--peak-gflops", "100").succeeds();
+        assertThat(r.out()).contains("recurrent, 3 streams", "fixed-point, 3 streams");
+    }
+
+    @Test
     void sigmaDeltaAtThresholdZeroKeepsTheAccuracy() {
         Cli.Result plain = run("loihi", "--model", quantised.toString(), "--limit", "5").succeeds();
         Cli.Result delta = run("loihi", "--model", quantised.toString(), "--limit", "5", "--sigma-delta").succeeds();

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  *   ./mvnw -o -q -pl train dependency:build-classpath -Dmdep.outputFile=target/speed.classpath
  *   java --add-modules jdk.incubator.vector \
  *        -cp "core/target/classes:$(cat train/target/speed.classpath):train/target/classes:train/target/test-classes" \
- *        dev.s4d.train.grad.GradientSpeed [threads [smnist|scifar]]
+ *        dev.s4d.train.grad.GradientSpeed [threads [smnist|scifar|scifar-loihi]]
  * </pre>
  * ({@code core/target/classes} first: the local repository's core jar may be another checkout's.) The
  * two models are REFERENCE.md §4's, where PyTorch trains 61 and 17 samples/s on this machine; batch 32,
@@ -34,8 +34,13 @@ public final class GradientSpeed {
         if (!only.equals("scifar")) {
             run("sMNIST  H=64  N=64 4 layers L=784  d_input 1", ModelConfig.reference(1, 64, 64, 4, 10), 784, threads);
         }
-        if (!only.equals("smnist")) {
+        if (!only.equals("smnist") && !only.equals("scifar-loihi")) {
             run("sCIFAR  H=128 N=64 4 layers L=1024 d_input 3", ModelConfig.reference(3, 128, 64, 4, 10), 1024, threads);
+        }
+        if (only.equals("scifar-loihi")) {
+            // The shipped sCIFAR model's shape (docs/RESULTS.md), for profiling its training run.
+            run("sCIFAR loihi H=192 N=64 4 layers L=1024 d_input 3",
+                    ModelConfig.loihi(3, 192, 64, 4, 10), 1024, threads);
         }
     }
 
