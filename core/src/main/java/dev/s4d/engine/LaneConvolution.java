@@ -1,78 +1,20 @@
 package dev.s4d.engine;
 
-import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
 import org.jtransforms.fft.DoubleFFT_1D;
 
 /**
- * The S4D layers' causal convolutions for one sequence length, by an FFT along time in which every
- * butterfly acts on a vector of V consecutive channels (V = the preferred float vector length).
- * Activations are token-major (length × H), so V channels at one time step are one contiguous load:
- * no gather or transposition, every operation full-width, and V channels cost what one costs in a
- * scalar FFT.
- *
- * <p>Layout: the work memory holds n complex points × V lanes as [point][lane], real and imaginary
- * parts apart. Channels go in blocks of V (the last one masked), and two blocks share one complex
- * transform, one as its real part and one as its imaginary part; since both inputs and both outputs
- * are real, the kernel multiply can separate and recombine them (see {@link #multiply}). The forward
- * transform decimates in frequency (natural order in, bit-reversed out) and the inverse in time
- * (bit-reversed in, natural out), so no reordering pass is needed.
- *
- * <p>n is the smallest power of two ≥ max(2L, 4), so L ≥ n/4 and the upper half of the padded input is
- * zero: the first forward pass reads the input straight from the activations and skips the zeros, the
- * last inverse pass computes only the first L outputs, adds D·z and writes them back.
- *
- * <p>Speed comes from memory more than arithmetic. A pass over the whole work memory (n·V·8 bytes, 256
- * KiB for n = 2048) runs at L2 bandwidth, so only the passes with the widest butterflies go over all of
- * it; after them the transform falls apart into independent blocks, and each block is taken through its
- * remaining forward passes, the kernel multiply (which pairs it with one mirror block, see {@link
- * #units}) and its first inverse passes while it sits in L1. (The work memory is a plain float
- * array although Java arrays are only 8-byte aligned, so most 64-byte vector accesses span two cache
- * lines: 64-byte-aligned off-heap memory does halve the cost of the passes in L1, but its accesses add
- * so many JIT nodes that C2 stops inlining within these butterflies and boxes vectors, which is slower
- * by far.)
- *
- * <p>The butterflies are written out in full, with no helper methods taking or returning vectors: C2
- * boxes a vector whenever one of its operations is left un-inlined, and the radix-4 passes sit close to
- * its per-method inlining budget, which every helper call eats into.
- *
- * <p>Immutable after construction and thread-safe; each thread brings its own {@link Workspace}.
+ * The S4D layers' causal convolutions for one sequence length on {@link LaneTransform}: the kernel
+ * spectra of every layer, computed once, and the convolution y = K ∗ z + D·z of a whole layer, block
+ * pair by block pair of channels. Immutable after construction and thread-safe; each thread brings its
+ * own {@link Workspace}.
  */
 final class LaneConvolution {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int V = S.length();
-    /** Block size in points such that a block and its mirror block (re + im) fill 32 KiB of a 48 KiB L1. */
-    private static final int L1_BLOCK = 32 * 1024 / (2 * 2 * V * Float.BYTES);
+    private static final int V = LaneTransform.lanes();
 
-    private final int length;
-    private final int n;
-    /**
-     * Per pass size m (indexed by log2 m), for each butterfly j < m/4 and r = 1, 2, 3: cos θ, sin θ, −sin θ
-     * with θ = 2π·r·j/m. The forward twiddle is cos − i·sin, the inverse its conjugate; both signs are
-     * tabled so that no twiddle is negated in a register before its broadcast, and the table index is
-     * linear in j so the JIT drops its bounds checks.
-     */
-    private final float[][] twiddles;
-    /** The sizes of the passes between the first and the last: n/4, n/16, …, down to 4 or 2. */
-    private final int[] passSizes;
-    /** The index in {@link #passSizes} of the first pass run block by block. */
-    private final int firstLocalPass;
-    /** Points per block: the sub-transform size when the passes over the whole work memory are done. */
-    private final int block;
-    /**
-     * The blocks, two by two, as (first block's start, mirror block's start, first and end entry of the
-     * multiply); a block that is its own mirror appears once with both starts equal.
-     */
-    private final int[] units;
-    /** The positions (p, q) holding frequencies k and n − k, in {@link #multiply}'s order. */
-    private final int[] pairs;
+    private final LaneTransform transform;
     private final int[] channels;
-    /** Per layer: for each pair of channel blocks, for each entry of {@link #pairs}, V lanes each of Re K_A, Im K_A, Re K_B, Im K_B, over 2n. */
+    /** Per layer: for each pair of channel blocks, the kernel spectrum as {@link LaneTransform#writeSpectrum} writes it. */
     private final float[][] spectra;
-    /** Floats per pair of channel blocks in {@link #spectra}. */
-    private final int spectrumFloats;
     /** Per layer: D per channel, zero-padded to whole block pairs. */
     private final float[][] skip;
 
@@ -81,36 +23,19 @@ final class LaneConvolution {
         final float[] re;
         final float[] im;
 
-        Workspace(int points) {
-            re = new float[points * V];
-            im = new float[points * V];
+        Workspace(int floats) {
+            re = new float[floats];
+            im = new float[floats];
         }
     }
 
     LaneConvolution(DiscreteLayer[] layers, int length) {
-        if (length < 1) throw new IllegalArgumentException("length must be positive, got " + length);
-        this.length = length;
-        this.n = sizeFor(length);
-        int passes = 0;
-        for (int m = n / 4; m >= 2; m /= 4) passes++;
-        passSizes = new int[passes];
-        int local = passes;
-        for (int i = 0, m = n / 4; i < passes; i++, m /= 4) {
-            passSizes[i] = m;
-            if (m <= L1_BLOCK && local == passes) local = i;
-        }
-        firstLocalPass = local;
-        block = local < passes ? passSizes[local] : n / 4;   // n = 4: the first pass leaves single points
-        twiddles = new float[Integer.numberOfTrailingZeros(n) + 1][];
-        twiddles[Integer.numberOfTrailingZeros(n)] = twiddleTable(n);
-        for (int m : passSizes) twiddles[Integer.numberOfTrailingZeros(m)] = twiddleTable(m);
-        pairs = frequencyPairs(n);
-        units = units(pairs, block);
-
+        transform = new LaneTransform(length);
+        int n = transform.size();
         channels = new int[layers.length];
         spectra = new float[layers.length][];
         skip = new float[layers.length][];
-        spectrumFloats = pairs.length / 2 * 4 * V;
+        int spectrumFloats = transform.spectrumFloats();
         DoubleFFT_1D fft = new DoubleFFT_1D(n);
         for (int i = 0; i < layers.length; i++) {
             DiscreteLayer layer = layers[i];
@@ -126,123 +51,26 @@ final class LaneConvolution {
                 fft.realForward(packed[ch]);
             }
             spectra[i] = new float[blockPairs * spectrumFloats];
-            for (int b = 0; b < blockPairs; b++) writeSpectrum(packed, b * 2 * V, spectra[i], b * spectrumFloats);
+            for (int b = 0; b < blockPairs; b++) {
+                for (int lane = 0; lane < V; lane++) {
+                    int a = b * 2 * V + lane;
+                    transform.writeSpectrum(a < h ? packed[a] : null, a + V < h ? packed[a + V] : null,
+                            spectra[i], b * spectrumFloats, lane);
+                }
+            }
             skip[i] = new float[blockPairs * 2 * V];
             for (int ch = 0; ch < h; ch++) skip[i][ch] = (float) layer.d()[ch];
         }
     }
 
-    static int sizeFor(int length) {
-        int n = 4;
-        while (n < 2L * length) n *= 2;
-        return n;
-    }
-
     int fftSize() {
-        return n;
+        return transform.size();
     }
 
     /** The given workspace if it is big enough for this length, else a new one. */
     Workspace workspace(Workspace current) {
-        return current != null && current.re.length >= n * V ? current : new Workspace(n);
-    }
-
-    private float[] twiddleTable(int m) {
-        float[] t = new float[m / 4 * 9];
-        for (int j = 0; j < m / 4; j++) {
-            for (int r = 1; r <= 3; r++) {
-                double theta = 2 * Math.PI * r * j / m;
-                t[9 * j + 3 * (r - 1)] = (float) Math.cos(theta);
-                t[9 * j + 3 * (r - 1) + 1] = (float) Math.sin(theta);
-                t[9 * j + 3 * (r - 1) + 2] = (float) -Math.sin(theta);
-            }
-        }
-        return t;
-    }
-
-    /**
-     * Position p of the bit-reversed spectrum holds frequency rev(p). Frequencies 0 and n/2 (positions 0
-     * and 1) pair with themselves; in every octave [2^s, 2^(s+1)) of positions, rev(p) + rev(q) = n for
-     * the mirror image q = 3·2^s − 1 − p, so the pairs are visited from both ends of each octave.
-     */
-    private static int[] frequencyPairs(int n) {
-        int[] pairs = new int[n + 2];
-        int e = 2;   // entry 0 is (0, 0)
-        for (int lo = 1; lo < n; lo *= 2) {
-            for (int p = lo, q = 2 * lo - 1; p <= q; p++, q--) {
-                pairs[e++] = p;
-                pairs[e++] = q;
-            }
-        }
-        return pairs;
-    }
-
-    /**
-     * Groups the multiply's entries by the blocks they touch. Since partners mirror each other within an
-     * octave and blocks are aligned powers of two, all partners of one block lie in one mirror block
-     * (or in the block itself, for the blocks up to the first octave as wide as a block).
-     */
-    private static int[] units(int[] pairs, int block) {
-        int entries = pairs.length / 2;
-        int[] u = new int[4 * entries];
-        int count = 0;
-        for (int e = 0; e < entries; e++) {
-            int start = pairs[2 * e] / block * block;
-            if (count == 0 || u[4 * (count - 1)] != start) {
-                u[4 * count] = start;
-                u[4 * count + 1] = pairs[2 * e + 1] / block * block;
-                u[4 * count + 2] = e;
-                count++;
-            }
-            u[4 * (count - 1) + 3] = e + 1;
-        }
-        return Arrays.copyOf(u, 4 * count);
-    }
-
-    private int frequencyAt(int position) {
-        return Integer.reverse(position) >>> Integer.numberOfLeadingZeros(n) + 1;
-    }
-
-    /**
-     * K_A/(2n) and K_B/(2n) for the channel blocks A = [first, first + V) and B = the next V, at the
-     * frequency of the first position of each pair (1/n is the inverse transform's normalisation, the 2
-     * comes from {@link #multiply}; missing channels have K = 0).
-     */
-    private void writeSpectrum(double[][] packed, int first, float[] out, int offset) {
-        double[] k = new double[2];
-        for (int e = 0; e < pairs.length / 2; e++) {
-            int f = frequencyAt(pairs[2 * e]);
-            for (int part = 0; part < 2; part++) {
-                for (int lane = 0; lane < V; lane++) {
-                    spectrumAt(packed, first + part * V + lane, f, k);
-                    int at = offset + (4 * e + 2 * part) * V + lane;
-                    out[at] = (float) (k[0] / (2.0 * n));
-                    out[at + V] = (float) (k[1] / (2.0 * n));
-                }
-            }
-        }
-    }
-
-    /** Frequency f of a channel's kernel from JTransforms' packed real spectrum; zero past the last channel. */
-    private void spectrumAt(double[][] packed, int channel, int f, double[] out) {
-        if (channel >= packed.length) {
-            out[0] = 0;
-            out[1] = 0;
-            return;
-        }
-        double[] a = packed[channel];
-        int half = f <= n / 2 ? f : n - f;   // a real sequence's spectrum is conjugate-symmetric
-        double sign = f <= n / 2 ? 1 : -1;
-        if (half == 0) {
-            out[0] = a[0];
-            out[1] = 0;
-        } else if (half == n / 2) {
-            out[0] = a[1];
-            out[1] = 0;
-        } else {
-            out[0] = a[2 * half];
-            out[1] = sign * a[2 * half + 1];
-        }
+        int floats = transform.workFloats();
+        return current != null && current.re.length >= floats ? current : new Workspace(floats);
     }
 
     /**
@@ -254,279 +82,12 @@ final class LaneConvolution {
         int h = channels[layer];
         float[] re = ws.re;
         float[] im = ws.im;
+        float[] spectrum = spectra[layer];
+        int floats = transform.spectrumFloats();
         for (int b = 0; b * 2 * V < h; b++) {
-            int first = b * 2 * V;
-            VectorMask<Float> maskA = S.indexInRange(first, h);
-            VectorMask<Float> maskB = S.indexInRange(first + V, h);
-            firstForwardPass(z, h, first, maskA, maskB, re, im);
-            for (int i = 0; i < firstLocalPass; i++) forwardPass(re, im, 0, n, passSizes[i]);
-            for (int u = 0; u < units.length; u += 4) {
-                int lo = units[u];
-                int mirror = units[u + 1];
-                forwardBlock(re, im, lo);
-                if (mirror != lo) forwardBlock(re, im, mirror);
-                multiply(spectra[layer], b * spectrumFloats, units[u + 2], units[u + 3], re, im);
-                inverseBlock(re, im, lo);
-                if (mirror != lo) inverseBlock(re, im, mirror);
-            }
-            for (int i = firstLocalPass - 1; i >= 0; i--) inversePass(re, im, 0, n, passSizes[i]);
-            lastInversePass(z, y, h, first, maskA, maskB, skip[layer], re, im);
-        }
-    }
-
-    private void forwardBlock(float[] re, float[] im, int start) {
-        for (int i = firstLocalPass; i < passSizes.length; i++) forwardPass(re, im, start, start + block, passSizes[i]);
-    }
-
-    private void inverseBlock(float[] re, float[] im, int start) {
-        for (int i = passSizes.length - 1; i >= firstLocalPass; i--) inversePass(re, im, start, start + block, passSizes[i]);
-    }
-
-    /**
-     * The first radix-4 decimation-in-frequency pass over all n points, reading x[t] = z_A[t] + i·z_B[t]
-     * from the activations. With quarters x0..x3 at t = j, j + n/4, j + n/2, j + 3n/4, x2 = x3 = 0
-     * (t ≥ n/2 ≥ L), x0 is always in range (L ≥ n/4) and x1 is zero from t = L on.
-     */
-    private void firstForwardPass(float[] z, int h, int first, VectorMask<Float> maskA, VectorMask<Float> maskB,
-                                  float[] re, float[] im) {
-        int q = n / 4;
-        float[] w = twiddles[Integer.numberOfTrailingZeros(n)];
-        int quarter = q * V;
-        for (int j = 0; j < q; j++) {
-            int t1 = j + q;
-            // Past the end, read the last row (always in range) and scale it to zero: no branch, no zero-vector phi.
-            float keep = t1 < length ? 1f : 0f;
-            int r0 = j * h + first;
-            int r1 = Math.min(t1, length - 1) * h + first;
-            FloatVector ar = FloatVector.fromArray(S, z, r0, maskA);
-            FloatVector ai = FloatVector.fromArray(S, z, r0 + V, maskB);
-            FloatVector br = FloatVector.fromArray(S, z, r1, maskA).mul(keep);
-            FloatVector bi = FloatVector.fromArray(S, z, r1 + V, maskB).mul(keep);
-            int i0 = j * V;
-            int t = 9 * j;
-            ar.add(br).intoArray(re, i0);
-            ai.add(bi).intoArray(im, i0);
-            // y1 = (x0 − x1)·w^2j, y2 = (x0 − i·x1)·w^j, y3 = (x0 + i·x1)·w^3j; w = cos − i·sin
-            FloatVector y1r = ar.sub(br);
-            FloatVector y1i = ai.sub(bi);
-            y1i.fma(FloatVector.broadcast(S, w[t + 4]), y1r.mul(w[t + 3])).intoArray(re, i0 + quarter);
-            y1r.fma(FloatVector.broadcast(S, w[t + 5]), y1i.mul(w[t + 3])).intoArray(im, i0 + quarter);
-            FloatVector y2r = ar.add(bi);
-            FloatVector y2i = ai.sub(br);
-            y2i.fma(FloatVector.broadcast(S, w[t + 1]), y2r.mul(w[t])).intoArray(re, i0 + 2 * quarter);
-            y2r.fma(FloatVector.broadcast(S, w[t + 2]), y2i.mul(w[t])).intoArray(im, i0 + 2 * quarter);
-            FloatVector y3r = ar.sub(bi);
-            FloatVector y3i = ai.add(br);
-            y3i.fma(FloatVector.broadcast(S, w[t + 7]), y3r.mul(w[t + 6])).intoArray(re, i0 + 3 * quarter);
-            y3r.fma(FloatVector.broadcast(S, w[t + 8]), y3i.mul(w[t + 6])).intoArray(im, i0 + 3 * quarter);
-        }
-    }
-
-    /**
-     * One decimation-in-frequency pass over the sub-transforms of size m in [from, to): radix 4 (two
-     * radix-2 stages at once), or radix 2 when m = 2. Outputs stay in place, in bit-reversed block order.
-     */
-    private void forwardPass(float[] re, float[] im, int from, int to, int m) {
-        if (m == 2) {
-            radix2Pass(re, im, from, to);
-            return;
-        }
-        int q = m / 4;
-        int quarter = q * V;
-        float[] w = twiddles[Integer.numberOfTrailingZeros(m)];
-        for (int base = from; base < to; base += m) {
-            for (int j = 0; j < q; j++) {
-                int i0 = (base + j) * V;
-                int i1 = i0 + quarter;
-                int i2 = i1 + quarter;
-                int i3 = i2 + quarter;
-                FloatVector x0r = FloatVector.fromArray(S, re, i0);
-                FloatVector x0i = FloatVector.fromArray(S, im, i0);
-                FloatVector x1r = FloatVector.fromArray(S, re, i1);
-                FloatVector x1i = FloatVector.fromArray(S, im, i1);
-                FloatVector x2r = FloatVector.fromArray(S, re, i2);
-                FloatVector x2i = FloatVector.fromArray(S, im, i2);
-                FloatVector x3r = FloatVector.fromArray(S, re, i3);
-                FloatVector x3i = FloatVector.fromArray(S, im, i3);
-                FloatVector ar = x0r.add(x2r);
-                FloatVector ai = x0i.add(x2i);
-                FloatVector cr = x0r.sub(x2r);
-                FloatVector ci = x0i.sub(x2i);
-                FloatVector br = x1r.add(x3r);
-                FloatVector bi = x1i.add(x3i);
-                FloatVector dr = x1r.sub(x3r);
-                FloatVector di = x1i.sub(x3i);
-                int t = 9 * j;
-                // y0 = a + b, y1 = (a − b)·w^2j, y2 = (c − i·d)·w^j, y3 = (c + i·d)·w^3j; w = cos − i·sin
-                ar.add(br).intoArray(re, i0);
-                ai.add(bi).intoArray(im, i0);
-                FloatVector y1r = ar.sub(br);
-                FloatVector y1i = ai.sub(bi);
-                y1i.fma(FloatVector.broadcast(S, w[t + 4]), y1r.mul(w[t + 3])).intoArray(re, i1);
-                y1r.fma(FloatVector.broadcast(S, w[t + 5]), y1i.mul(w[t + 3])).intoArray(im, i1);
-                FloatVector y2r = cr.add(di);
-                FloatVector y2i = ci.sub(dr);
-                y2i.fma(FloatVector.broadcast(S, w[t + 1]), y2r.mul(w[t])).intoArray(re, i2);
-                y2r.fma(FloatVector.broadcast(S, w[t + 2]), y2i.mul(w[t])).intoArray(im, i2);
-                FloatVector y3r = cr.sub(di);
-                FloatVector y3i = ci.add(dr);
-                y3i.fma(FloatVector.broadcast(S, w[t + 7]), y3r.mul(w[t + 6])).intoArray(re, i3);
-                y3r.fma(FloatVector.broadcast(S, w[t + 8]), y3i.mul(w[t + 6])).intoArray(im, i3);
-            }
-        }
-    }
-
-    /** Size-2 butterflies (no twiddle): the last forward stage and the first inverse one when log2 n is odd. */
-    private static void radix2Pass(float[] re, float[] im, int from, int to) {
-        for (int p = from; p < to; p += 2) {
-            int i0 = p * V;
-            int i1 = i0 + V;
-            FloatVector x0r = FloatVector.fromArray(S, re, i0);
-            FloatVector x0i = FloatVector.fromArray(S, im, i0);
-            FloatVector x1r = FloatVector.fromArray(S, re, i1);
-            FloatVector x1i = FloatVector.fromArray(S, im, i1);
-            x0r.add(x1r).intoArray(re, i0);
-            x0i.add(x1i).intoArray(im, i0);
-            x0r.sub(x1r).intoArray(re, i1);
-            x0i.sub(x1i).intoArray(im, i1);
-        }
-    }
-
-    /**
-     * The kernel multiply on entries [from, to) of {@link #pairs}, on the bit-reversed spectrum Z of
-     * x = z_A + i·z_B. For the pair (p, q) holding frequencies k and n − k, u = Z[k] + conj Z[n−k] = 2·X_A[k]
-     * and v = Z[k] − conj Z[n−k] = 2i·X_B[k] with X_A, X_B the spectra of the two real inputs. The
-     * transform of y_A + i·y_B is K_A·X_A + i·K_B·X_B = (K_A·u + K_B·v)/2 at k and, the kernels being real,
-     * conj(K_A·u − K_B·v)/2 at n − k; {@link #writeSpectrum} has folded the 1/2 (and the inverse's 1/n) into
-     * K. A self-paired position (frequency 0 or n/2) gets the same value from both formulas.
-     */
-    private void multiply(float[] spectrum, int offset, int from, int to, float[] re, float[] im) {
-        for (int e = from; e < to; e++) {
-            int p = pairs[2 * e] * V;
-            int q = pairs[2 * e + 1] * V;
-            int s = offset + e * 4 * V;
-            FloatVector kar = FloatVector.fromArray(S, spectrum, s);
-            FloatVector kai = FloatVector.fromArray(S, spectrum, s + V);
-            FloatVector kbr = FloatVector.fromArray(S, spectrum, s + 2 * V);
-            FloatVector kbi = FloatVector.fromArray(S, spectrum, s + 3 * V);
-            FloatVector ar = FloatVector.fromArray(S, re, p);
-            FloatVector ai = FloatVector.fromArray(S, im, p);
-            FloatVector br = FloatVector.fromArray(S, re, q);
-            FloatVector bi = FloatVector.fromArray(S, im, q);
-            FloatVector ur = ar.add(br);
-            FloatVector ui = ai.sub(bi);
-            FloatVector vr = ar.sub(br);
-            FloatVector vi = ai.add(bi);
-            FloatVector xr = ur.mul(kar).sub(ui.mul(kai));   // K_A·u
-            FloatVector xi = ui.fma(kar, ur.mul(kai));
-            FloatVector yr = vr.mul(kbr).sub(vi.mul(kbi));   // K_B·v
-            FloatVector yi = vi.fma(kbr, vr.mul(kbi));
-            xr.add(yr).intoArray(re, p);
-            xi.add(yi).intoArray(im, p);
-            xr.sub(yr).intoArray(re, q);
-            yi.sub(xi).intoArray(im, q);
-        }
-    }
-
-    /**
-     * One radix-4 (or radix-2) decimation-in-time pass with conjugate twiddles, the inverse of {@link
-     * #forwardPass} up to a factor m: blocks b0..b3 of the bit-reversed sub-spectra, c1 = b1·conj w^2j,
-     * c2 = b2·conj w^j, c3 = b3·conj w^3j, then u = b0 ± c1, v = c2 ± c3, and x0 = u0 + v0, x2 = u0 − v0,
-     * x1 = u1 + i·v1, x3 = u1 − i·v1.
-     */
-    private void inversePass(float[] re, float[] im, int from, int to, int m) {
-        if (m == 2) {
-            radix2Pass(re, im, from, to);
-            return;
-        }
-        int q = m / 4;
-        int quarter = q * V;
-        float[] w = twiddles[Integer.numberOfTrailingZeros(m)];
-        for (int base = from; base < to; base += m) {
-            for (int j = 0; j < q; j++) {
-                int i0 = (base + j) * V;
-                int i1 = i0 + quarter;
-                int i2 = i1 + quarter;
-                int i3 = i2 + quarter;
-                int t = 9 * j;
-                FloatVector b0r = FloatVector.fromArray(S, re, i0);
-                FloatVector b0i = FloatVector.fromArray(S, im, i0);
-                FloatVector b1r = FloatVector.fromArray(S, re, i1);
-                FloatVector b1i = FloatVector.fromArray(S, im, i1);
-                FloatVector b2r = FloatVector.fromArray(S, re, i2);
-                FloatVector b2i = FloatVector.fromArray(S, im, i2);
-                FloatVector b3r = FloatVector.fromArray(S, re, i3);
-                FloatVector b3i = FloatVector.fromArray(S, im, i3);
-                // conj w = cos + i·sin: Re = x·cos − y·sin, Im = y·cos + x·sin
-                FloatVector c1r = b1i.fma(FloatVector.broadcast(S, w[t + 5]), b1r.mul(w[t + 3]));
-                FloatVector c1i = b1r.fma(FloatVector.broadcast(S, w[t + 4]), b1i.mul(w[t + 3]));
-                FloatVector c2r = b2i.fma(FloatVector.broadcast(S, w[t + 2]), b2r.mul(w[t]));
-                FloatVector c2i = b2r.fma(FloatVector.broadcast(S, w[t + 1]), b2i.mul(w[t]));
-                FloatVector c3r = b3i.fma(FloatVector.broadcast(S, w[t + 8]), b3r.mul(w[t + 6]));
-                FloatVector c3i = b3r.fma(FloatVector.broadcast(S, w[t + 7]), b3i.mul(w[t + 6]));
-                FloatVector u0r = b0r.add(c1r);
-                FloatVector u0i = b0i.add(c1i);
-                FloatVector u1r = b0r.sub(c1r);
-                FloatVector u1i = b0i.sub(c1i);
-                FloatVector v0r = c2r.add(c3r);
-                FloatVector v0i = c2i.add(c3i);
-                FloatVector v1r = c2r.sub(c3r);
-                FloatVector v1i = c2i.sub(c3i);
-                u0r.add(v0r).intoArray(re, i0);
-                u0i.add(v0i).intoArray(im, i0);
-                u1r.sub(v1i).intoArray(re, i1);
-                u1i.add(v1r).intoArray(im, i1);
-                u0r.sub(v0r).intoArray(re, i2);
-                u0i.sub(v0i).intoArray(im, i2);
-                u1r.add(v1i).intoArray(re, i3);
-                u1i.sub(v1r).intoArray(im, i3);
-            }
-        }
-    }
-
-    /**
-     * The last inverse pass (size n), computing only x0 (t = j) and x1 (t = j + n/4) of each butterfly
-     * since outputs from n/2 ≥ L on are discarded, and writing y_A = Re x + D·z_A, y_B = Im x + D·z_B.
-     */
-    private void lastInversePass(float[] z, float[] y, int h, int first, VectorMask<Float> maskA, VectorMask<Float> maskB,
-                                 float[] d, float[] re, float[] im) {
-        int q = n / 4;
-        int quarter = q * V;
-        float[] w = twiddles[Integer.numberOfTrailingZeros(n)];
-        FloatVector da = FloatVector.fromArray(S, d, first);
-        FloatVector db = FloatVector.fromArray(S, d, first + V);
-        for (int j = 0; j < q; j++) {
-            int i0 = j * V;
-            int i1 = i0 + quarter;
-            int i2 = i1 + quarter;
-            int i3 = i2 + quarter;
-            int t = 9 * j;
-            FloatVector b0r = FloatVector.fromArray(S, re, i0);
-            FloatVector b0i = FloatVector.fromArray(S, im, i0);
-            FloatVector b1r = FloatVector.fromArray(S, re, i1);
-            FloatVector b1i = FloatVector.fromArray(S, im, i1);
-            FloatVector b2r = FloatVector.fromArray(S, re, i2);
-            FloatVector b2i = FloatVector.fromArray(S, im, i2);
-            FloatVector b3r = FloatVector.fromArray(S, re, i3);
-            FloatVector b3i = FloatVector.fromArray(S, im, i3);
-            FloatVector c1r = b1i.fma(FloatVector.broadcast(S, w[t + 5]), b1r.mul(w[t + 3]));
-            FloatVector c1i = b1r.fma(FloatVector.broadcast(S, w[t + 4]), b1i.mul(w[t + 3]));
-            FloatVector c2r = b2i.fma(FloatVector.broadcast(S, w[t + 2]), b2r.mul(w[t]));
-            FloatVector c2i = b2r.fma(FloatVector.broadcast(S, w[t + 1]), b2i.mul(w[t]));
-            FloatVector c3r = b3i.fma(FloatVector.broadcast(S, w[t + 8]), b3r.mul(w[t + 6]));
-            FloatVector c3i = b3r.fma(FloatVector.broadcast(S, w[t + 7]), b3i.mul(w[t + 6]));
-            int r0 = j * h + first;
-            FloatVector x0r = b0r.add(c1r).add(c2r.add(c3r));
-            FloatVector x0i = b0i.add(c1i).add(c2i.add(c3i));
-            x0r.add(da.mul(FloatVector.fromArray(S, z, r0, maskA))).intoArray(y, r0, maskA);
-            x0i.add(db.mul(FloatVector.fromArray(S, z, r0 + V, maskB))).intoArray(y, r0 + V, maskB);
-            if (j + q < length) {
-                int r1 = r0 + q * h;
-                FloatVector x1r = b0r.sub(c1r).sub(c2i.sub(c3i));
-                FloatVector x1i = b0i.sub(c1i).add(c2r.sub(c3r));
-                x1r.add(da.mul(FloatVector.fromArray(S, z, r1, maskA))).intoArray(y, r1, maskA);
-                x1i.add(db.mul(FloatVector.fromArray(S, z, r1 + V, maskB))).intoArray(y, r1 + V, maskB);
-            }
+            int offset = b * floats;
+            transform.convolve(z, y, h, b * 2 * V, skip[layer], re, im,
+                    (from, to, lo, mirror) -> transform.multiply(spectrum, offset, from, to, re, im, false));
         }
     }
 }

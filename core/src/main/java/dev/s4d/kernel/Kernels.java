@@ -117,67 +117,6 @@ public interface Kernels {
      */
     void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz);
 
-    /**
-     * One radix-2 stage of a decimation-in-frequency Stockham FFT of many complex sequences at once.
-     * A point is a block of {@code width} lanes, one lane per sequence; real and imaginary parts are in
-     * separate arrays. For p &lt; half and q &lt; span, with a = x[q + span·p], b = x[q + span·(p + half)]
-     * and w = (wRe[wOff + p], wIm[wOff + p]):
-     * <pre>
-     *   y[q + span·2p]       = a + b
-     *   y[q + span·(2p + 1)] = (a − b)·w
-     * </pre>
-     * Starting from span 1 and half n/2 with w = exp(∓2πi·p/(2·half)), and halving {@code half} while
-     * doubling {@code span} (swapping x and y) down to half 1, gives the DFT in natural order.
-     * x and y must not overlap.
-     */
-    void fftStage(float[] xRe, float[] xIm, float[] yRe, float[] yIm, int half, int span, int width,
-                  float[] wRe, float[] wIm, int wOff);
-
-    /**
-     * One radix-4 stage of the same Stockham FFT as {@link #fftStage}, doing the work of two radix-2
-     * stages in one pass over the data. For p &lt; quarter and q &lt; span, with
-     * a, b, c, d = x[q + span·(p + m·quarter)] for m = 0…3, w1, w2, w3 = (wRe, wIm)[wOff + 3p + 0…2] and
-     * j = i (−i when {@code inverse}):
-     * <pre>
-     *   y[q + span·4p]       = (a + c) + (b + d)
-     *   y[q + span·(4p + 1)] = ((a − c) − j·(b − d))·w1
-     *   y[q + span·(4p + 2)] = ((a + c) − (b + d))·w2
-     *   y[q + span·(4p + 3)] = ((a − c) + j·(b − d))·w3
-     * </pre>
-     * With w1 = exp(∓2πi·p/(4·quarter)), w2 = w1², w3 = w1³, stages from quarter n/4 (span 1) down,
-     * and a last radix-2 stage when log₂ n is odd, this gives the DFT (inverse: without the 1/n).
-     */
-    void fftStage4(float[] xRe, float[] xIm, float[] yRe, float[] yIm, int quarter, int span, int width,
-                   float[] wRe, float[] wIm, int wOff, boolean inverse);
-
-    /**
-     * The product of {@code width} spectra with kernel spectra, where each spectrum C (size points of
-     * width lanes, real and imaginary parts in re and im) is the FFT of two real signals packed as one
-     * complex signal, and so are the kernels: for f ≤ size/2, with f′ = (size − f) mod size and
-     * P, M read from {@code pm[pmOff + f·4·width + {0, 1, 2, 3}·width + lane]} as (Re P, Im P, Re M, Im M),
-     * in place:
-     * <pre>
-     *   C[f]  ← C[f]·P + conj(C[f′])·M
-     *   C[f′] ← C[f′]·conj(P) + conj(C[f])·conj(M)
-     * </pre>
-     * (both from the old values). With {@code conjugate}, P and M are conjugated first. For kernels
-     * with spectra Kₐ, K_b, P = (Kₐ + K_b)/2 and M = (Kₐ − K_b)/2 multiply each packed signal by its own
-     * kernel; their conjugates give the correlation.
-     */
-    void pairedSpectralProduct(float[] re, float[] im, int size, int width, float[] pm, int pmOff, boolean conjugate);
-
-    /**
-     * For spectra Z (at {@code z[zReOff …]}, {@code z[zImOff …]}) and D (re, im) of two real signals
-     * each packed as one complex signal, as in {@link #pairedSpectralProduct}, adds 4·conj(Zₐ)·Dₐ and
-     * 4·conj(Z_b)·D_b, the spectra of the correlations of each signal pair, for f ≤ size/2:
-     * <pre>
-     *   acc[accOff + f·4·width + {0, 1}·width + lane] += (conj Z[f] + Z[f′])·(D[f] + conj D[f′])   (re, im)
-     *   acc[accOff + f·4·width + {2, 3}·width + lane] += (conj Z[f] − Z[f′])·(D[f] − conj D[f′])   (re, im)
-     * </pre>
-     */
-    void pairedSpectralCorrelation(float[] z, int zReOff, int zImOff, float[] re, float[] im, int size, int width,
-                                   float[] acc, int accOff);
-
     /** In place: {@code a[r][j] ·= factors[j]} for rows × width values (per-channel scaling, as dropout masks). */
     void scaleColumns(float[] a, int rows, int width, float[] factors);
 

@@ -133,12 +133,12 @@ class LaneConvolutionTest {
 
     @Test
     void fftSizesArePowersOfTwoAtLeastTwiceTheLength() {
-        assertThat(LaneConvolution.sizeFor(1)).isEqualTo(4);
-        assertThat(LaneConvolution.sizeFor(2)).isEqualTo(4);
-        assertThat(LaneConvolution.sizeFor(3)).isEqualTo(8);
-        assertThat(LaneConvolution.sizeFor(784)).isEqualTo(2048);
-        assertThat(LaneConvolution.sizeFor(1024)).isEqualTo(2048);
-        assertThat(LaneConvolution.sizeFor(4097)).isEqualTo(16384);
+        assertThat(LaneTransform.sizeFor(1)).isEqualTo(4);
+        assertThat(LaneTransform.sizeFor(2)).isEqualTo(4);
+        assertThat(LaneTransform.sizeFor(3)).isEqualTo(8);
+        assertThat(LaneTransform.sizeFor(784)).isEqualTo(2048);
+        assertThat(LaneTransform.sizeFor(1024)).isEqualTo(2048);
+        assertThat(LaneTransform.sizeFor(4097)).isEqualTo(16384);
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class FloatGradients implements GradientSource {
     private final Kernels k;
     private final ForkJoinPool pool;
     private final Worker[] workers;
-    private final SpectralConvolution conv;
+    private final TrainingConvolution conv;
     /** The parameters the workers sum directly: all but the S4D layer's (see the class comment), in the model's order. */
     private final List<String> summed = new ArrayList<>();
 
@@ -63,7 +63,7 @@ public final class FloatGradients implements GradientSource {
         this.dropout = new DropoutMasks(dropout);
         this.k = kernels;
         this.pool = new ForkJoinPool(threads);
-        this.conv = new SpectralConvolution(kernels, config.nLayers(), config.dModel());
+        this.conv = TrainingConvolution.of(kernels, config.nLayers(), config.dModel());
         for (String name : S4DModel.expectedShapes(config).keySet()) {
             if (!isKernelParameter(name)) summed.add(name);
         }
@@ -211,7 +211,7 @@ public final class FloatGradients implements GradientSource {
         private final int layers = c.nLayers();
         private final int h = c.dModel();
         private final int out = c.mixerOutputs();
-        private final SpectralConvolution.Scratch fft = new SpectralConvolution.Scratch();
+        private final ConvolutionScratch fft = new ConvolutionScratch();
         /** In {@link #summed} order. */
         final float[][] grads;
         private final int gEncW;
@@ -272,7 +272,7 @@ public final class FloatGradients implements GradientSource {
         }
 
         void resize(int length) {
-            fft.resize(conv);
+            conv.prepare(fft);
             if (length == this.length) return;
             this.length = length;
             int n = length * h;
@@ -300,7 +300,7 @@ public final class FloatGradients implements GradientSource {
 
         /** K and its spectrum for this worker's share of the channel pairs of every layer. */
         void setKernels(S4DKernel[] kernels, Weights wt, int w) {
-            fft.resize(conv);
+            conv.prepare(fft);
             int len = conv.length();
             double[] kk = new double[h * len];
             for (int i = 0; i < layers; i++) {

@@ -1,17 +1,14 @@
 package dev.s4d.train.grad;
 
-import dev.s4d.kernel.Kernels;
-import org.jtransforms.fft.DoubleFFT_1D;
-
 /**
- * The S4D layers' causal convolutions for training, by FFT in float, for one sequence length at a
- * time: the forward pass (keeping the input's spectrum), the backward pass to the input (a correlation
- * with K: multiplying by the conjugate spectrum), and ∂loss/∂K (the correlation of the output gradient
- * with the input, accumulated as spectra over a batch and transformed back once per channel).
+ * The portable {@link TrainingConvolution}, in plain Java for JVMs without the Vector API, and the
+ * reference the vector one is tested against: FFTs in float, the backward pass to the input a
+ * correlation with K (multiplying by the conjugate spectrum), ∂loss/∂K the correlation of the output
+ * gradient with the input, accumulated as spectra over a batch and transformed back once per channel.
  *
  * <p>Many channels are transformed at once, straight from the activations' [time][channel] layout: a
  * point of the FFT is a block of {@code width} lanes, one lane per channel, and a Stockham FFT built from
- * {@link Kernels#fftStage} works on whole blocks. Channels come in groups of 2·width: the first width
+ * {@link StockhamFft#fftStage} works on whole blocks. Channels come in groups of 2·width: the first width
  * of a group are the real parts and the next width the imaginary parts of one complex FFT, since two
  * real signals a, b transform as one: with C = FFT(a + i·b), A[f] = (C[f] + conj C[n−f])/2 and
  * B[f] = (C[f] − conj C[n−f])/(2i). A product with the kernel spectra Kₐ, K_b then needs no separation:
@@ -26,10 +23,9 @@ import org.jtransforms.fft.DoubleFFT_1D;
  * per channel in double with JTransforms; a channel pair (group, lane) is the unit of that work, so
  * workers given disjoint pairs never write the same values.
  */
-final class SpectralConvolution {
+final class SpectralConvolution implements TrainingConvolution {
     private static final int MAX_WIDTH = 16;
 
-    private final Kernels k;
     private final int layers;
     private final int channels;
     private final int width;
@@ -48,8 +44,7 @@ final class SpectralConvolution {
     /** [layer] → per group, per frequency f ≤ n/2: P re, P im, M re, M im, width lanes each. */
     private float[][] kernelSpectra;
 
-    SpectralConvolution(Kernels kernels, int layers, int channels) {
-        this.k = kernels;
+    SpectralConvolution(int layers, int channels) {
         this.layers = layers;
         this.channels = channels;
         this.width = Math.min(MAX_WIDTH, (channels + 1) / 2);
@@ -57,7 +52,8 @@ final class SpectralConvolution {
     }
 
     /** Switches to sequences of {@code length} tokens (a no-op if it already is). */
-    void resize(int length) {
+    @Override
+    public void resize(int length) {
         if (length == this.length) return;
         this.length = length;
         this.size = Math.max(2, Integer.highestOneBit(2 * length - 1) << 1);
@@ -85,67 +81,42 @@ final class SpectralConvolution {
         kernelSpectra = new float[layers][groups * (half + 1) * 4 * width];
     }
 
-    int length() {
+    @Override
+    public int length() {
         return length;
     }
 
     /** Channel pairs (group, lane): the unit of {@link #setKernels} and {@link #kernelGradient}. */
-    int pairs() {
+    @Override
+    public int pairs() {
         return groups * width;
     }
 
     /** Floats of one layer's input spectra, as {@link #forward} saves them. */
-    int spectrumSize() {
+    @Override
+    public int spectrumSize() {
         return groups * 2 * size * width;
     }
 
     /** Floats of one layer's ∂loss/∂K spectra, as {@link #backward} accumulates them. */
-    int gradientSize() {
+    @Override
+    public int gradientSize() {
         return groups * (half + 1) * 4 * width;
     }
 
-    /** One thread's buffers for the current size. */
-    static final class Scratch {
-        private float[] re = new float[0];
-        private float[] im = new float[0];
-        private float[] otherRe = new float[0];
-        private float[] otherIm = new float[0];
-        private int size;
-        private DoubleFFT_1D fft;
-        private double[][] wide;
-
-        /** Makes the transform's output the current buffers. */
-        private void swap() {
-            float[] t = re;
-            re = otherRe;
-            otherRe = t;
-            t = im;
-            im = otherIm;
-            otherIm = t;
-        }
-
-        void resize(SpectralConvolution conv) {
-            int n = conv.size * conv.width;
-            if (re.length != n) {
-                re = new float[n];
-                im = new float[n];
-                otherRe = new float[n];
-                otherIm = new float[n];
-            }
-            if (size != conv.size) {
-                size = conv.size;
-                fft = new DoubleFFT_1D(size);
-                wide = new double[2][size];
-            }
-        }
+    @Override
+    public void prepare(ConvolutionScratch s) {
+        s.resize(size * width, true, size);
     }
 
     /** The channels of a pair: the real-part lane's, and the imaginary-part lane's (may be ≥ H: none). */
-    int channelA(int pair) {
+    @Override
+    public int channelA(int pair) {
         return (pair / width) * 2 * width + pair % width;
     }
 
-    int channelB(int pair) {
+    @Override
+    public int channelB(int pair) {
         return channelA(pair) + width;
     }
 
@@ -153,7 +124,8 @@ final class SpectralConvolution {
      * Sets the kernel spectra of one pair of {@code layer} from K (H × length, of which the pair's two
      * channels are read) and the skip D, transformed in double.
      */
-    void setKernels(int layer, int pair, double[] kernel, float[] d, Scratch s) {
+    @Override
+    public void setKernels(int layer, int pair, double[] kernel, float[] d, ConvolutionScratch s) {
         double[] a = transformedKernel(kernel, d, channelA(pair), s.wide[0], s);
         double[] b = transformedKernel(kernel, d, channelB(pair), s.wide[1], s);
         float[] spec = kernelSpectra[layer];
@@ -173,7 +145,7 @@ final class SpectralConvolution {
         }
     }
 
-    private double[] transformedKernel(double[] kernel, float[] d, int ch, double[] a, Scratch s) {
+    private double[] transformedKernel(double[] kernel, float[] d, int ch, double[] a, ConvolutionScratch s) {
         java.util.Arrays.fill(a, 0.0);
         if (ch < channels) {
             System.arraycopy(kernel, ch * length, a, 0, length);
@@ -196,14 +168,15 @@ final class SpectralConvolution {
      * y = K * z + D·z along time for every channel, z and y being length × channels (row-major); the
      * spectra of z go to {@code zSpectra} ({@link #spectrumSize} floats) for the backward pass.
      */
-    void forward(int layer, float[] z, float[] y, float[] zSpectra, Scratch s) {
+    @Override
+    public void forward(int layer, float[] z, float[] y, float[] zSpectra, ConvolutionScratch s) {
         for (int g = 0; g < groups; g++) {
             gather(z, g, s);
             transform(s, false);
             int o = g * 2 * size * width;
             System.arraycopy(s.re, 0, zSpectra, o, size * width);
             System.arraycopy(s.im, 0, zSpectra, o + size * width, size * width);
-            k.pairedSpectralProduct(s.re, s.im, size, width, kernelSpectra[layer], g * (half + 1) * 4 * width, false);
+            StockhamFft.pairedSpectralProduct(s.re, s.im, size, width, kernelSpectra[layer], g * (half + 1) * 4 * width, false);
             transform(s, true);
             scatter(s, g, y);
         }
@@ -211,17 +184,18 @@ final class SpectralConvolution {
 
     /**
      * From dy (length × channels): dz = K ⋆ dy + D·dy (overwritten), and the spectra of ∂loss/∂K′
-     * (4 times them, see {@link Kernels#pairedSpectralCorrelation}) added to {@code dKSpectra}
+     * (4 times them, see {@link StockhamFft#pairedSpectralCorrelation}) added to {@code dKSpectra}
      * ({@link #gradientSize} floats).
      */
-    void backward(int layer, float[] zSpectra, float[] dy, float[] dz, float[] dKSpectra, Scratch s) {
+    @Override
+    public void backward(int layer, float[] zSpectra, float[] dy, float[] dz, float[] dKSpectra, ConvolutionScratch s) {
         for (int g = 0; g < groups; g++) {
             gather(dy, g, s);
             transform(s, false);
             int zOff = g * 2 * size * width;
             int specOff = g * (half + 1) * 4 * width;
-            k.pairedSpectralCorrelation(zSpectra, zOff, zOff + size * width, s.re, s.im, size, width, dKSpectra, specOff);
-            k.pairedSpectralProduct(s.re, s.im, size, width, kernelSpectra[layer], specOff, true);
+            StockhamFft.pairedSpectralCorrelation(zSpectra, zOff, zOff + size * width, s.re, s.im, size, width, dKSpectra, specOff);
+            StockhamFft.pairedSpectralProduct(s.re, s.im, size, width, kernelSpectra[layer], specOff, true);
             transform(s, true);
             scatter(s, g, dz);
         }
@@ -232,7 +206,8 @@ final class SpectralConvolution {
      * the channels that exist; ∂loss/∂D is the value at lag 0) from the sum of every worker's spectra,
      * added in the order given.
      */
-    void kernelGradient(float[][] dKSpectra, int pair, double[] dK, Scratch s) {
+    @Override
+    public void kernelGradient(float[][] dKSpectra, int pair, double[] dK, ConvolutionScratch s) {
         double[] a = s.wide[0];
         double[] b = s.wide[1];
         java.util.Arrays.fill(a, 0.0);
@@ -255,15 +230,15 @@ final class SpectralConvolution {
         inverseInto(b, channelB(pair), dK, s);
     }
 
-    private void inverseInto(double[] packed, int ch, double[] dK, Scratch s) {
+    private void inverseInto(double[] packed, int ch, double[] dK, ConvolutionScratch s) {
         if (ch >= channels) return;
         s.fft.realInverse(packed, true);
-        // the accumulated products carry a factor 4 (see Kernels.pairedSpectralCorrelation)
+        // the accumulated products carry a factor 4 (see StockhamFft.pairedSpectralCorrelation)
         for (int t = 0; t < length; t++) dK[ch * length + t] = packed[t] * 0.25;
     }
 
     /** Rows t &lt; length of the group's channels into the lanes of s (real and imaginary halves), zero after. */
-    private void gather(float[] rows, int g, Scratch s) {
+    private void gather(float[] rows, int g, ConvolutionScratch s) {
         int c0 = g * 2 * width;
         int lanesA = Math.max(0, Math.min(width, channels - c0));
         int lanesB = Math.max(0, Math.min(width, channels - c0 - width));
@@ -283,7 +258,7 @@ final class SpectralConvolution {
     }
 
     /** The transform's lanes into rows t &lt; length of the group's channels (1/n is in the kernel spectra). */
-    private void scatter(Scratch s, int g, float[] out) {
+    private void scatter(ConvolutionScratch s, int g, float[] out) {
         int c0 = g * 2 * width;
         int lanesA = Math.max(0, Math.min(width, channels - c0));
         int lanesB = Math.max(0, Math.min(width, channels - c0 - width));
@@ -295,19 +270,19 @@ final class SpectralConvolution {
     }
 
     /** The FFT of s (forward, or inverse without the 1/n), in place as far as the caller sees. */
-    private void transform(Scratch s, boolean inverse) {
+    private void transform(ConvolutionScratch s, boolean inverse) {
         float[] wr = inverse ? itwRe : twRe;
         float[] wi = inverse ? itwIm : twIm;
         int off = 0;
         int sub = size;
         int span = 1;
         for (; sub >= 4; sub /= 4, span *= 4) {
-            k.fftStage4(s.re, s.im, s.otherRe, s.otherIm, sub / 4, span, width, wr, wi, off, inverse);
+            StockhamFft.fftStage4(s.re, s.im, s.otherRe, s.otherIm, sub / 4, span, width, wr, wi, off, inverse);
             off += 3 * (sub / 4);
             s.swap();
         }
         if (sub == 2) {
-            k.fftStage(s.re, s.im, s.otherRe, s.otherIm, 1, span, width, ONE_RE, ONE_IM, 0);
+            StockhamFft.fftStage(s.re, s.im, s.otherRe, s.otherIm, 1, span, width, ONE_RE, ONE_IM, 0);
             s.swap();
         }
     }

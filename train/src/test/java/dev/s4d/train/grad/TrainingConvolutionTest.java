@@ -3,7 +3,6 @@ package dev.s4d.train.grad;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.s4d.kernel.Kernels;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,34 +11,33 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The FFT convolution of the training path against the direct convolution in double
  * ({@link DoubleLayers}): outputs, input gradients, and ∂loss/∂K and ∂loss/∂D summed over several
  * signals, for channel counts that fill whole vectors of lanes, leave groups partial, or use one lane,
- * and lengths from 1 up, with both kernel implementations.
+ * and lengths from 1 up (FFT sizes with and without passes over the whole work memory), for both
+ * implementations.
  */
-class SpectralConvolutionTest {
+class TrainingConvolutionTest {
 
     @ParameterizedTest
-    @CsvSource({"40, 37", "32, 64", "64, 100", "1, 9", "3, 1", "17, 2", "128, 30"})
+    @CsvSource({"40, 37", "32, 64", "64, 100", "1, 9", "3, 1", "17, 2", "128, 30", "40, 300", "33, 1024"})
     void matchesTheDirectConvolution(int channels, int length) {
-        for (Kernels kernels : new Kernels[]{Kernels.best(), Kernels.scalar()}) {
-            check(kernels, channels, length);
-        }
+        check(new SpectralConvolution(1, channels), "portable", channels, length);
+        check(new LaneTrainingConvolution(1, channels), "lanes", channels, length);
     }
 
-    private static void check(Kernels kernels, int channels, int length) {
+    private static void check(TrainingConvolution conv, String name, int channels, int length) {
         SplittableRandom rng = new SplittableRandom(channels * 1000L + length);
         double[] k = GradientFixtures.random(rng, channels * length, 0.3);
         float[] d = new float[channels];
         double[] dWide = new double[channels];
         for (int h = 0; h < channels; h++) dWide[h] = d[h] = (float) rng.nextGaussian();
-        SpectralConvolution conv = new SpectralConvolution(kernels, 1, channels);
         conv.resize(length);
-        SpectralConvolution.Scratch scratch = new SpectralConvolution.Scratch();
-        scratch.resize(conv);
+        ConvolutionScratch scratch = new ConvolutionScratch();
+        conv.prepare(scratch);
         for (int pair = 0; pair < conv.pairs(); pair++) conv.setKernels(0, pair, k, d, scratch);
 
         double[] dK = new double[k.length];
         double[] dD = new double[channels];
         float[] dKSpectra = new float[conv.gradientSize()];
-        String what = kernels.name() + " H=" + channels + " L=" + length;
+        String what = name + " H=" + channels + " L=" + length;
         for (int signal = 0; signal < 3; signal++) {
             float[] z = floats(GradientFixtures.random(rng, length * channels, 1));
             float[] dy = floats(GradientFixtures.random(rng, length * channels, 1));
