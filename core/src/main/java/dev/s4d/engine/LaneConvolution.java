@@ -18,14 +18,16 @@ final class LaneConvolution {
     /** Per layer: D per channel, zero-padded to whole block pairs. */
     private final float[][] skip;
 
-    /** One thread's work memory: re and im of n points × V lanes. */
+    /** One thread's work memory: re and im of n points × V lanes, and the staging rows of a cut block pair. */
     static final class Workspace {
         final float[] re;
         final float[] im;
+        final float[] stage;
 
-        Workspace(int floats) {
+        Workspace(int floats, int stageFloats) {
             re = new float[floats];
             im = new float[floats];
+            stage = new float[stageFloats];
         }
     }
 
@@ -70,7 +72,8 @@ final class LaneConvolution {
     /** The given workspace if it is big enough for this length, else a new one. */
     Workspace workspace(Workspace current) {
         int floats = transform.workFloats();
-        return current != null && current.re.length >= floats ? current : new Workspace(floats);
+        int stage = transform.stageFloats();
+        return current != null && current.re.length >= floats && current.stage.length >= stage ? current : new Workspace(floats, stage);
     }
 
     /**
@@ -86,7 +89,7 @@ final class LaneConvolution {
         int floats = transform.spectrumFloats();
         for (int b = 0; b * 2 * V < h; b++) {
             int offset = b * floats;
-            transform.convolve(z, y, h, b * 2 * V, skip[layer], re, im,
+            transform.convolve(z, y, h, b * 2 * V, skip[layer], re, im, ws.stage,
                     (from, to, lo, mirror) -> transform.multiply(spectrum, offset, from, to, re, im, false));
         }
     }

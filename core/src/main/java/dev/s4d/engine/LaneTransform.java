@@ -2,7 +2,6 @@ package dev.s4d.engine;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * full-width, and V channels cost what one costs in a scalar FFT.
  *
  * <p>Layout: the work memory holds n complex points × V lanes as [point][lane], real and imaginary
- * parts apart. Channels go in blocks of V (the last one masked), and two blocks share one complex
+ * parts apart. Channels go in blocks of V (the last one zero-padded), and two blocks share one complex
  * transform, one as its real part and one as its imaginary part; since both inputs and both outputs
  * are real, the kernel multiply can separate and recombine them (see {@link #multiply}). The forward
  * transform decimates in frequency (natural order in, bit-reversed out) and the inverse in time
@@ -39,7 +38,7 @@ import jdk.incubator.vector.VectorSpecies;
  * its per-method inlining budget, which every helper call eats into.
  *
  * <p>Immutable and thread-safe; callers bring the work memory ({@link #workFloats} floats each for re
- * and im).
+ * and im) and the staging memory ({@link #stageFloats}).
  */
 public final class LaneTransform {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -133,15 +132,35 @@ public final class LaneTransform {
         return pairs.length / 2 * 4 * V;
     }
 
+    /** Floats of the staging memory {@link #convolve} needs for a block pair cut by the last channel: length × 2V. */
+    public int stageFloats() {
+        return length * 2 * V;
+    }
+
     /**
      * y = K ∗ z + D·z along time for the block pair of channels [first, first + 2V) (those below h), z and
      * y being length × h row-major: the forward transform of z_A + i·z_B, {@code step} on every unit, the
      * inverse transform and the skip term (d indexed by channel, at least first + 2V long).
+     *
+     * <p>A block pair that the last channel cuts short is first copied, zero-padded, to {@code stage}
+     * ({@link #stageFloats} floats) and its result copied back, so the passes never mask a load: masked
+     * accesses cost C2 an index check it does not inline in passes this large (about a tenth of the
+     * training time when they were masked).
      */
-    public void convolve(float[] z, float[] y, int h, int first, float[] d, float[] re, float[] im, UnitStep step) {
-        VectorMask<Float> maskA = S.indexInRange(first, h);
-        VectorMask<Float> maskB = S.indexInRange(first + V, h);
-        firstForwardPass(z, h, first, maskA, maskB, re, im);
+    public void convolve(float[] z, float[] y, int h, int first, float[] d, float[] re, float[] im, float[] stage, UnitStep step) {
+        int used = Math.min(2 * V, h - first);
+        boolean staged = used < 2 * V;
+        if (staged) {
+            for (int t = 0; t < length; t++) {
+                System.arraycopy(z, t * h + first, stage, t * 2 * V, used);
+                Arrays.fill(stage, t * 2 * V + used, (t + 1) * 2 * V, 0f);
+            }
+        }
+        float[] in = staged ? stage : z;
+        float[] out = staged ? stage : y;
+        int stride = staged ? 2 * V : h;
+        int column = staged ? 0 : first;
+        firstForwardPass(in, stride, column, re, im);
         for (int i = 0; i < firstLocalPass; i++) forwardPass(re, im, 0, n, passSizes[i]);
         for (int u = 0; u < units.length; u += 4) {
             int lo = units[u];
@@ -153,7 +172,11 @@ public final class LaneTransform {
             if (mirror != lo) inverseBlock(re, im, mirror);
         }
         for (int i = firstLocalPass - 1; i >= 0; i--) inversePass(re, im, 0, n, passSizes[i]);
-        lastInversePass(z, y, h, first, maskA, maskB, d, re, im);
+        // In place when staged: each output row is written right after the same row of z is read.
+        lastInversePass(in, out, stride, column, d, first, re, im);
+        if (staged) {
+            for (int t = 0; t < length; t++) System.arraycopy(stage, t * 2 * V, y, t * h + first, used);
+        }
     }
 
     /**
@@ -353,11 +376,11 @@ public final class LaneTransform {
 
     /**
      * The first radix-4 decimation-in-frequency pass over all n points, reading x[t] = z_A[t] + i·z_B[t]
-     * from the activations. With quarters x0..x3 at t = j, j + n/4, j + n/2, j + 3n/4, x2 = x3 = 0
-     * (t ≥ n/2 ≥ L), x0 is always in range (L ≥ n/4) and x1 is zero from t = L on.
+     * from rows of {@code stride} floats, z_A at {@code column}. With quarters x0..x3 at t = j, j + n/4,
+     * j + n/2, j + 3n/4, x2 = x3 = 0 (t ≥ n/2 ≥ L), x0 is always in range (L ≥ n/4) and x1 is zero from
+     * t = L on.
      */
-    private void firstForwardPass(float[] z, int h, int first, VectorMask<Float> maskA, VectorMask<Float> maskB,
-                                  float[] re, float[] im) {
+    private void firstForwardPass(float[] z, int stride, int column, float[] re, float[] im) {
         int q = n / 4;
         float[] w = twiddles[Integer.numberOfTrailingZeros(n)];
         int quarter = q * V;
@@ -365,12 +388,12 @@ public final class LaneTransform {
             int t1 = j + q;
             // Past the end, read the last row (always in range) and scale it to zero: no branch, no zero-vector phi.
             float keep = t1 < length ? 1f : 0f;
-            int r0 = j * h + first;
-            int r1 = Math.min(t1, length - 1) * h + first;
-            FloatVector ar = FloatVector.fromArray(S, z, r0, maskA);
-            FloatVector ai = FloatVector.fromArray(S, z, r0 + V, maskB);
-            FloatVector br = FloatVector.fromArray(S, z, r1, maskA).mul(keep);
-            FloatVector bi = FloatVector.fromArray(S, z, r1 + V, maskB).mul(keep);
+            int r0 = j * stride + column;
+            int r1 = Math.min(t1, length - 1) * stride + column;
+            FloatVector ar = FloatVector.fromArray(S, z, r0);
+            FloatVector ai = FloatVector.fromArray(S, z, r0 + V);
+            FloatVector br = FloatVector.fromArray(S, z, r1).mul(keep);
+            FloatVector bi = FloatVector.fromArray(S, z, r1 + V).mul(keep);
             int i0 = j * V;
             int t = 9 * j;
             ar.add(br).intoArray(re, i0);
@@ -560,10 +583,10 @@ public final class LaneTransform {
 
     /**
      * The last inverse pass (size n), computing only x0 (t = j) and x1 (t = j + n/4) of each butterfly
-     * since outputs from n/2 ≥ L on are discarded, and writing y_A = Re x + D·z_A, y_B = Im x + D·z_B.
+     * since outputs from n/2 ≥ L on are discarded, and writing y_A = Re x + D·z_A, y_B = Im x + D·z_B
+     * (z and y in rows of {@code stride} floats, channel A at {@code column}; D of A at {@code d[first]}).
      */
-    private void lastInversePass(float[] z, float[] y, int h, int first, VectorMask<Float> maskA, VectorMask<Float> maskB,
-                                 float[] d, float[] re, float[] im) {
+    private void lastInversePass(float[] z, float[] y, int stride, int column, float[] d, int first, float[] re, float[] im) {
         int q = n / 4;
         int quarter = q * V;
         float[] w = twiddles[Integer.numberOfTrailingZeros(n)];
@@ -589,17 +612,17 @@ public final class LaneTransform {
             FloatVector c2i = b2r.fma(FloatVector.broadcast(S, w[t + 1]), b2i.mul(w[t]));
             FloatVector c3r = b3i.fma(FloatVector.broadcast(S, w[t + 8]), b3r.mul(w[t + 6]));
             FloatVector c3i = b3r.fma(FloatVector.broadcast(S, w[t + 7]), b3i.mul(w[t + 6]));
-            int r0 = j * h + first;
+            int r0 = j * stride + column;
             FloatVector x0r = b0r.add(c1r).add(c2r.add(c3r));
             FloatVector x0i = b0i.add(c1i).add(c2i.add(c3i));
-            x0r.add(da.mul(FloatVector.fromArray(S, z, r0, maskA))).intoArray(y, r0, maskA);
-            x0i.add(db.mul(FloatVector.fromArray(S, z, r0 + V, maskB))).intoArray(y, r0 + V, maskB);
+            x0r.add(da.mul(FloatVector.fromArray(S, z, r0))).intoArray(y, r0);
+            x0i.add(db.mul(FloatVector.fromArray(S, z, r0 + V))).intoArray(y, r0 + V);
             if (j + q < length) {
-                int r1 = r0 + q * h;
+                int r1 = r0 + q * stride;
                 FloatVector x1r = b0r.sub(c1r).sub(c2i.sub(c3i));
                 FloatVector x1i = b0i.sub(c1i).add(c2r.sub(c3r));
-                x1r.add(da.mul(FloatVector.fromArray(S, z, r1, maskA))).intoArray(y, r1, maskA);
-                x1i.add(db.mul(FloatVector.fromArray(S, z, r1 + V, maskB))).intoArray(y, r1 + V, maskB);
+                x1r.add(da.mul(FloatVector.fromArray(S, z, r1))).intoArray(y, r1);
+                x1i.add(db.mul(FloatVector.fromArray(S, z, r1 + V))).intoArray(y, r1 + V);
             }
         }
     }

@@ -110,6 +110,12 @@ public interface Kernels {
     void geluBackward(float[] y, int yOff, float[] g, int gOff, int n);
 
     /**
+     * In place, the backward pass of {@link #relu}: {@code g[gOff + i] = 0} where {@code y[yOff + i]},
+     * the input of the ReLU, is not above 0 (NaN included), unchanged elsewhere.
+     */
+    void reluBackward(float[] y, int yOff, float[] g, int gOff, int n);
+
+    /**
      * The backward pass of {@link #glu}: from its input z (rows × 2·width) and the gradient of its
      * output dOut (rows × width), with a = z[r][j], b = z[r][width+j] and s = σ(b),
      * {@code dz[r][j] = dOut[r][j]·s} and {@code dz[r][width+j] = dOut[r][j]·a·s·(1 − s)}.

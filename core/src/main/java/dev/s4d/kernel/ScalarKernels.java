@@ -76,6 +76,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void reluBackward(float[] y, int yOff, float[] g, int gOff, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!(y[yOff + i] > 0f)) g[gOff + i] = 0f;
+        }
+    }
+
+    @Override
     public void glu(float[] z, int rows, int width, float[] out) {
         for (int r = 0; r < rows; r++) {
             int zr = r * 2 * width;

@@ -523,6 +523,20 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void reluBackward(float[] y, int yOff, float[] g, int gOff, int n) {
+        // C2 leaves the scalar form's conditional store unvectorised; a blend does the same.
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            VectorMask<Float> up = FloatVector.fromArray(S, y, yOff + i).compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromArray(S, g, gOff + i), up).intoArray(g, gOff + i);
+        }
+        for (; i < n; i++) {
+            if (!(y[yOff + i] > 0f)) g[gOff + i] = 0f;
+        }
+    }
+
     /** z·σ(g) computed as z / (1 + e^(−g)): one rounding fewer than a separate sigmoid. */
     @Override
     public void glu(float[] z, int rows, int width, float[] out) {

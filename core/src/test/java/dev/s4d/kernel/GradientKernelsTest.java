@@ -107,6 +107,31 @@ class GradientKernelsTest {
     }
 
     @Test
+    void reluBackwardZeroesTheGradientWhereTheInputWasNotPositive() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int n : new int[]{1, 7, 16, 33, 1000}) {
+            int yOff = rnd.nextInt(3), gOff = rnd.nextInt(3);
+            float[] y = random(rnd, yOff + n, 2);
+            y[yOff] = Float.NaN;
+            if (n > 2) {
+                y[yOff + 1] = -0f;
+                y[yOff + 2] = 0f;
+            }
+            float[] g0 = random(rnd, gOff + n + 2, 1);
+            for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                float[] g = g0.clone();
+                k.reluBackward(y, yOff, g, gOff, n);
+                for (int i = 0; i < g.length; i++) {
+                    int j = i - gOff;
+                    boolean inside = j >= 0 && j < n;
+                    float expected = inside && !(y[yOff + j] > 0f) ? 0f : g0[i];
+                    assertThat(g[i]).as(k.name() + " n=" + n + " at " + i).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void geluDerivativeIsTheSlopeOfGelu() {
         for (double x = -8; x <= 8; x += 0.37) {
             double h = 1e-5;

@@ -4,7 +4,8 @@ import org.jtransforms.fft.DoubleFFT_1D;
 
 /**
  * One thread's buffers for a {@link TrainingConvolution}: the float work memory of the batched
- * transforms (a second pair of arrays for implementations that transform out of place), and a double
+ * transforms (a second pair of arrays for implementations that transform out of place, staging rows
+ * for those that need them), and a double
  * FFT with two arrays for the per-channel kernel transforms. Sized by {@link TrainingConvolution#prepare}.
  */
 final class ConvolutionScratch {
@@ -12,16 +13,19 @@ final class ConvolutionScratch {
     float[] im = new float[0];
     float[] otherRe = new float[0];
     float[] otherIm = new float[0];
+    float[] stage = new float[0];
     private int size;
     DoubleFFT_1D fft;
     double[][] wide;
 
     /**
-     * @param floats   floats of each work array
-     * @param outOfPlace whether the second pair of arrays is needed
-     * @param size     the double FFT's size
+     * @param floats      floats of each work array
+     * @param outOfPlace  whether the second pair of arrays is needed
+     * @param stageFloats floats of the staging memory (0 if not needed)
+     * @param size        the double FFT's size
      */
-    void resize(int floats, boolean outOfPlace, int size) {
+    void resize(int floats, boolean outOfPlace, int stageFloats, int size) {
+        if (stage.length != stageFloats) stage = new float[stageFloats];
         if (re.length != floats) {
             re = new float[floats];
             im = new float[floats];

@@ -450,10 +450,7 @@ public final class FloatGradients implements GradientSource {
                 if (ref) {
                     k.geluBackward(y[i], 0, da, 0, n);
                 } else {
-                    float[] yi = y[i];
-                    for (int j = 0; j < n; j++) {
-                        if (!(yi[j] > 0f)) da[j] = 0f;
-                    }
+                    k.reluBackward(y[i], 0, da, 0, n);
                 }
                 conv.backward(i, zSpectra[i], da, dz, dKSpectra[i], fft);
                 if (ref && c.prenorm()) {

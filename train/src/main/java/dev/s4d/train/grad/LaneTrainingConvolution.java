@@ -70,7 +70,7 @@ final class LaneTrainingConvolution implements TrainingConvolution {
 
     @Override
     public void prepare(ConvolutionScratch s) {
-        s.resize(transform.workFloats(), false, transform.size());
+        s.resize(transform.workFloats(), false, transform.stageFloats(), transform.size());
     }
 
     @Override
@@ -101,7 +101,7 @@ final class LaneTrainingConvolution implements TrainingConvolution {
         for (int b = 0; b < blockPairs; b++) {
             int kOffset = b * transform.spectrumFloats();
             int zOffset = b * 2 * transform.workFloats();
-            transform.convolve(z, y, channels, b * 2 * V, skip[layer], re, im, (from, to, lo, mirror) -> {
+            transform.convolve(z, y, channels, b * 2 * V, skip[layer], re, im, s.stage, (from, to, lo, mirror) -> {
                 transform.save(lo, mirror, re, im, zSpectra, zOffset);
                 transform.multiply(spectrum, kOffset, from, to, re, im, false);
             });
@@ -116,7 +116,7 @@ final class LaneTrainingConvolution implements TrainingConvolution {
         for (int b = 0; b < blockPairs; b++) {
             int kOffset = b * transform.spectrumFloats();
             int zOffset = b * 2 * transform.workFloats();
-            transform.convolve(dy, dz, channels, b * 2 * V, skip[layer], re, im, (from, to, lo, mirror) -> {
+            transform.convolve(dy, dz, channels, b * 2 * V, skip[layer], re, im, s.stage, (from, to, lo, mirror) -> {
                 transform.correlate(zSpectra, zOffset, from, to, re, im, dKSpectra, kOffset);
                 transform.multiply(spectrum, kOffset, from, to, re, im, true);
             });

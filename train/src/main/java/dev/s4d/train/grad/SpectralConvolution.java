@@ -106,7 +106,7 @@ final class SpectralConvolution implements TrainingConvolution {
 
     @Override
     public void prepare(ConvolutionScratch s) {
-        s.resize(size * width, true, size);
+        s.resize(size * width, true, 0, size);
     }
 
     /** The channels of a pair: the real-part lane's, and the imaginary-part lane's (may be ≥ H: none). */
