@@ -3,7 +3,9 @@
 #   float accuracy (conv engine); the PTQ model in the fixed-point engine with its cost report; sigma-delta
 #   at two thresholds; a neurons-per-core sweep of the mapping; the width/threshold ablation; and last,
 #   quantisation-aware fine-tuning and the QAFT model in the fixed-point engine.
-# Usage: tools/results/loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES]
+# Usage: tools/results/loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES] [SIGMA_DELTA_SAMPLES]
+#   (SIGMA_DELTA_SAMPLES: test samples of the two sigma-delta runs, default the whole split; sCIFAR's
+#   integer passes take the better part of an hour each on two cores)
 #   reads models/TASK-loihi.safetensors, writes results/TASK/ (a log per step, JSON reports, ablation tables
 #   and plots) and models/TASK-loihi-q.safetensors (the QAFT model once it exists, the PTQ one before).
 # Restartable: a step whose log ended in success is skipped, and QAFT resumes from its checkpoint, so a run
@@ -14,6 +16,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 task="${1:?usage: loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES]}"
 qaft="${2:-2}"
 ablation="${3:-1000}"
+sd_limit=()
+[ -n "${4:-}" ] && sd_limit=(--limit "$4")
 s4d="$root/s4d"
 model="$root/models/$task-loihi.safetensors"
 out="$root/results/$task"
@@ -52,6 +56,6 @@ if [ "$qaft" -gt 0 ]; then
   cp "$work/qaft.safetensors" "$q"
 fi
 for t in 0 0.01; do
-  step "sigma-delta-$t" loihi --model "$q" --dataset "$task" --sigma-delta "$t" --report "$out/sigma-delta-$t-report.json"
+  step "sigma-delta-$t" loihi --model "$q" --dataset "$task" --sigma-delta "$t" "${sd_limit[@]}" --report "$out/sigma-delta-$t-report.json"
 done
 echo "results in $out"

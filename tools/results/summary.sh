@@ -69,8 +69,8 @@ for t in "${tasks[@]}"; do
 done
 
 echo
-echo "| task | sigma-delta threshold | accuracy | synaptic ops/token | messages/token | µJ/token (dynamic + static) |"
-echo "|---|---|---|---|---|---|"
+echo "| task | sigma-delta threshold | samples | accuracy | synaptic ops/token | messages/token | µJ/token (dynamic + static) |"
+echo "|---|---|---|---|---|---|---|"
 for t in "${tasks[@]}"; do
   # the plain run (no sigma-delta) of the same model, for comparison: QAFT if it ran, else PTQ
   for kind in qaft ptq; do
@@ -78,7 +78,7 @@ for t in "${tasks[@]}"; do
     [ -f "$rep" ] || continue
     row_of() { jq -r --arg t "$t" --arg th "$2" '
       def r(n): . * pow(10; n) | round / pow(10; n);
-      "| \($t) | \($th) | \(.accuracy * 100 | r(2))% | \(.synops_per_token | round) | \(.messages_per_token | round) | \(.energy_uj_per_token | r(1)) (\(.energy_dynamic_uj_per_token | r(2)) + \(.energy_static_uj_per_token | r(1))) |"' "$1"; }
+      "| \($t) | \($th) | \(.samples) | \(.accuracy * 100 | r(2))% | \(.synops_per_token | round) | \(.messages_per_token | round) | \(.energy_uj_per_token | r(1)) (\(.energy_dynamic_uj_per_token | r(2)) + \(.energy_static_uj_per_token | r(1))) |"' "$1"; }
     row_of "$rep" "off ($(echo "$kind" | tr a-z A-Z) model)"
     for th in 0 0.01; do
       sd="$root/results/$t/sigma-delta-$th-report.json"
