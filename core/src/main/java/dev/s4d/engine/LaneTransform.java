@@ -143,9 +143,9 @@ public final class LaneTransform {
      * inverse transform and the skip term (d indexed by channel, at least first + 2V long).
      *
      * <p>A block pair that the last channel cuts short is first copied, zero-padded, to {@code stage}
-     * ({@link #stageFloats} floats) and its result copied back, so the passes never mask a load: masked
-     * accesses cost C2 an index check it does not inline in passes this large (about a tenth of the
-     * training time when they were masked).
+     * ({@link #stageFloats} floats) and its result copied back, so the passes never mask a load: each
+     * masked access computes its lane range and checks it, which took about a tenth of the training
+     * time when every access was masked.
      */
     public void convolve(float[] z, float[] y, int h, int first, float[] d, float[] re, float[] im, float[] stage, UnitStep step) {
         int used = Math.min(2 * V, h - first);
