@@ -95,31 +95,32 @@ final class LaneTrainingConvolution implements TrainingConvolution {
 
     @Override
     public void forward(int layer, float[] z, float[] y, float[] zSpectra, ConvolutionScratch s) {
-        float[] re = s.re;
-        float[] im = s.im;
         float[] spectrum = spectra[layer];
-        for (int b = 0; b < blockPairs; b++) {
-            int kOffset = b * transform.spectrumFloats();
-            int zOffset = b * 2 * transform.workFloats();
-            transform.convolve(z, y, channels, b * 2 * V, skip[layer], re, im, s.stage, (from, to, lo, mirror) -> {
-                transform.save(lo, mirror, re, im, zSpectra, zOffset);
-                transform.multiply(spectrum, kOffset, from, to, re, im, false);
-            });
-        }
+        eachBlockPair(layer, z, y, s, (kOffset, zOffset) -> (from, to, lo, mirror) -> {
+            transform.save(lo, mirror, s.re, s.im, zSpectra, zOffset);
+            transform.multiply(spectrum, kOffset, from, to, s.re, s.im, false);
+        });
     }
 
     @Override
     public void backward(int layer, float[] zSpectra, float[] dy, float[] dz, float[] dKSpectra, ConvolutionScratch s) {
-        float[] re = s.re;
-        float[] im = s.im;
         float[] spectrum = spectra[layer];
+        eachBlockPair(layer, dy, dz, s, (kOffset, zOffset) -> (from, to, lo, mirror) -> {
+            transform.correlate(zSpectra, zOffset, from, to, s.re, s.im, dKSpectra, kOffset);
+            transform.multiply(spectrum, kOffset, from, to, s.re, s.im, true);
+        });
+    }
+
+    /** The step between the transforms for one block pair, given its offsets in the kernel spectra and the saved spectra. */
+    private interface BlockPairStep {
+        LaneTransform.UnitStep at(int kOffset, int zOffset);
+    }
+
+    /** Convolves every block pair of one layer from {@code in} into {@code out}, running {@code step} between the transforms. */
+    private void eachBlockPair(int layer, float[] in, float[] out, ConvolutionScratch s, BlockPairStep step) {
         for (int b = 0; b < blockPairs; b++) {
-            int kOffset = b * transform.spectrumFloats();
-            int zOffset = b * 2 * transform.workFloats();
-            transform.convolve(dy, dz, channels, b * 2 * V, skip[layer], re, im, s.stage, (from, to, lo, mirror) -> {
-                transform.correlate(zSpectra, zOffset, from, to, re, im, dKSpectra, kOffset);
-                transform.multiply(spectrum, kOffset, from, to, re, im, true);
-            });
+            transform.convolve(in, out, channels, b * 2 * V, skip[layer], s.re, s.im, s.stage,
+                    step.at(b * transform.spectrumFloats(), b * 2 * transform.workFloats()));
         }
     }
 
