@@ -12,8 +12,11 @@ final class DenseSynapses {
     private final int outputs;
     private final int inputs;
     // Package-private for VectorLoops, the vector form of accumulate().
-    /** Column-major (inputs × outputs): one input's synapses to consecutive outputs are contiguous. */
-    final long[] weights;
+    /**
+     * Column-major (inputs × outputs): one input's synapses to consecutive outputs are contiguous.
+     * Ints for the reason the S4D coefficients are (see {@link S4DNeurons}).
+     */
+    final int[] weights;
     final long[] bias;
     final Bound accumulator;
     final int site;
@@ -29,7 +32,7 @@ final class DenseSynapses {
         outputs = layer.outputs();
         inputs = layer.inputs();
         Bound width = Bound.of(q.weightBits(), q.overflow());
-        weights = new long[layer.weights().length];
+        weights = new int[layer.weights().length];
         for (int i = 0; i < weights.length; i++) {
             int w = layer.weights()[i];
             if (!width.contains(w)) {

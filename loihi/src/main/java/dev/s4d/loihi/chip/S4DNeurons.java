@@ -13,13 +13,15 @@ final class S4DNeurons {
     private final int channels;
     private final int modes;
     // Package-private for VectorLoops, the vector form of advance().
-    final long[] aRe;
-    final long[] aIm;
-    final long[] bRe;
-    final long[] bIm;
-    final long[] cRe;
-    final long[] cIm;
-    private final long[] d;
+    // Ints, not longs: half the memory a token streams through, and the vector loops multiply two
+    // widened ints, which C2 compiles to one 32×32→64-bit multiply instead of a 64-bit one.
+    final int[] aRe;
+    final int[] aIm;
+    final int[] bRe;
+    final int[] bIm;
+    final int[] cRe;
+    final int[] cIm;
+    private final int[] d;
     final Shift shiftA;
     final Shift shiftB;
     final Shift shiftC;
@@ -61,16 +63,14 @@ final class S4DNeurons {
         payloadSite = topology.siteIndex(name + ".payload");
     }
 
-    private static long[] mantissas(String group, String what, int[] values, Bound width) {
-        long[] out = new long[values.length];
+    private static int[] mantissas(String group, String what, int[] values, Bound width) {
         for (int i = 0; i < values.length; i++) {
             if (!width.contains(values[i])) {
                 throw new IllegalArgumentException(group + " coefficient " + what + "[" + i + "] = " + values[i]
                         + " does not fit coefficient_bits " + width.bits());
             }
-            out[i] = values[i];
         }
-        return out;
+        return values.clone();
     }
 
     /** Neurons in the group: H·M. */
@@ -86,15 +86,15 @@ final class S4DNeurons {
      * @param uFan the fan-out's copy of u_h at every mode of channel h (H·M values)
      * @param skip scratch of H·M values, zero except at mode 0 of each channel (where this writes D·u)
      */
-    void step(int[] re, int[] im, int off, long[] u, long[] uFan, long[] skip, long[] y, ChipCounters counters) {
+    void step(int[] re, int[] im, int off, long[] u, int[] uFan, long[] skip, long[] y, ChipCounters counters) {
         // Mode 0 of each channel adds the skip term D·u before its payload is bounded.
-        for (int h = 0; h < channels; h++) skip[h * modes] = shiftD.apply(u[h] * d[h]);
+        for (int h = 0; h < channels; h++) skip[h * modes] = shiftD.apply(u[h] * (long) d[h]);
         int done = vector ? VectorLoops.advance(this, re, im, off, uFan, skip, y, counters) : 0;
         advance(done, size(), re, im, off, uFan, skip, y, counters);
     }
 
     /** The mode neurons [from, to), one at a time: the specification's order, and the vector kernel's tail. */
-    void advance(int from, int to, int[] re, int[] im, int off, long[] uFan, long[] skip, long[] y, ChipCounters counters) {
+    void advance(int from, int to, int[] re, int[] im, int off, int[] uFan, long[] skip, long[] y, ChipCounters counters) {
         long stateEvents = 0;
         long payloadEvents = 0;
         for (int i = from; i < to; i++) {
@@ -103,14 +103,14 @@ final class S4DNeurons {
             long ar = aRe[i];
             long ai = aIm[i];
             long ui = uFan[i];
-            long nr = shiftA.apply(r * ar - m * ai) + shiftB.apply(ui * bRe[i]);
-            long ni = shiftA.apply(r * ai + m * ar) + shiftB.apply(ui * bIm[i]);
+            long nr = shiftA.apply(r * ar - m * ai) + shiftB.apply(ui * (long) bRe[i]);
+            long ni = shiftA.apply(r * ai + m * ar) + shiftB.apply(ui * (long) bIm[i]);
             long br = state.apply(nr);
             long bi = state.apply(ni);
             stateEvents += FixedPointArithmetic.differs(nr, br) + FixedPointArithmetic.differs(ni, bi);
             re[off + i] = (int) br;
             im[off + i] = (int) bi;
-            long v = shiftC.apply(cRe[i] * br - cIm[i] * bi) + skip[i];
+            long v = shiftC.apply((long) cRe[i] * br - (long) cIm[i] * bi) + skip[i];
             long p = payload.apply(v);
             payloadEvents += FixedPointArithmetic.differs(v, p);
             y[i] = p;

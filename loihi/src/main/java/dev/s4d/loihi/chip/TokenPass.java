@@ -17,7 +17,7 @@ final class TokenPass {
     /** Dendritic accumulators of the current receiving group (H or classes). */
     private final long[] acc;
     /** Per mode neuron: the fanned-out u, the skip term (mode 0 only) and the payload y (H·M each). */
-    private final long[] uFan;
+    private final int[] uFan;
     private final long[] skip;
     private final long[] y;
 
@@ -28,7 +28,7 @@ final class TokenPass {
         sent = new long[Math.max(engine.config.dInput(), h)];
         nonZero = new int[sent.length];
         acc = new long[Math.max(engine.config.nClasses(), h)];
-        uFan = new long[h * engine.config.modes()];
+        uFan = new int[h * engine.config.modes()];
         skip = new long[uFan.length];
         y = new long[uFan.length];
     }
@@ -86,7 +86,7 @@ final class TokenPass {
         if (e.vector) {
             VectorLoops.fanOut(sent, h, modes, uFan);
         } else {
-            for (int c = 0; c < h; c++) Arrays.fill(uFan, c * modes, (c + 1) * modes, sent[c]);
+            for (int c = 0; c < h; c++) Arrays.fill(uFan, c * modes, (c + 1) * modes, (int) sent[c]);
         }
     }
 

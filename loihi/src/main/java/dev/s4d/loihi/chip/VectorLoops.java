@@ -13,8 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * fan-out, the fan-in and the senders' messages. Each does its scalar form's integer operations lane
  * by lane, so it gives the same integers (a test holds the two to equality). C2 does not vectorise
  * the scalar S4D loop by itself, since it cannot rule out that the state arrays alias, and the scalar
- * loops are several times slower. States are widened from int lanes to long lanes for the products
- * and narrowed back, which is exact since they are bounded to at most 30 bits.
+ * loops are several times slower. The S4D loops hold states, coefficients and the fanned-out input
+ * as ints (at most 30 bits, so narrowing states back is exact) and widen them to long lanes for
+ * the products: since JDK 24, C2 compiles a product of two widened ints to one signed 32×32→64-bit
+ * multiply (vpmuldq) instead of a full 64-bit one.
  *
  * <p>Only touched when {@link FixedPointEngine#vectorLoopsAvailable()}: the incubator module may be
  * missing from the JVM, and this class's initialisation needs it.
@@ -33,7 +35,7 @@ final class VectorLoops {
     }
 
     /** Advances the mode neurons [0, n − n mod lanes) of {@code s}; returns where the scalar tail starts. */
-    static int advance(S4DNeurons s, int[] re, int[] im, int off, long[] uFan, long[] skip, long[] y, ChipCounters counters) {
+    static int advance(S4DNeurons s, int[] re, int[] im, int off, int[] uFan, long[] skip, long[] y, ChipCounters counters) {
         int upper = L.loopBound(s.size());
         // Three short loops, not one long one: C2 stops inlining the Vector API in a loop body this
         // large (its node budget), and then allocates every vector on the heap, several times slower
@@ -47,18 +49,17 @@ final class VectorLoops {
     }
 
     /** next[i] ← bound_S(shr(re·aRe − im·aIm, e_A) + shr(u·bRe, e_B)); returns the bound events. */
-    private static long realParts(S4DNeurons s, int upper, int[] re, int[] im, int off, long[] uFan, long[] next) {
-        long[] aRe = s.aRe;
-        long[] aIm = s.aIm;
-        long[] bRe = s.bRe;
+    private static long realParts(S4DNeurons s, int upper, int[] re, int[] im, int off, int[] uFan, long[] next) {
+        int[] aRe = s.aRe;
+        int[] aIm = s.aIm;
+        int[] bRe = s.bRe;
         Shift shiftA = s.shiftA;
         Shift shiftB = s.shiftB;
         Bound state = s.state;
         long events = 0;
         for (int i = 0; i < upper; i += L.length()) {
-            LongVector x = shift(widen(re, off + i).mul(LongVector.fromArray(L, aRe, i))
-                    .sub(widen(im, off + i).mul(LongVector.fromArray(L, aIm, i))), shiftA)
-                    .add(shift(LongVector.fromArray(L, uFan, i).mul(LongVector.fromArray(L, bRe, i)), shiftB));
+            LongVector x = shift(widen(re, off + i).mul(widen(aRe, i)).sub(widen(im, off + i).mul(widen(aIm, i))), shiftA)
+                    .add(shift(widen(uFan, i).mul(widen(bRe, i)), shiftB));
             LongVector b = bound(x, state);
             events += x.compare(VectorOperators.NE, b).trueCount();
             b.intoArray(next, i);
@@ -67,18 +68,17 @@ final class VectorLoops {
     }
 
     /** im ← bound_S(shr(re·aIm + im·aRe, e_A) + shr(u·bIm, e_B)) from the old re; returns the bound events. */
-    private static long imaginaryParts(S4DNeurons s, int upper, int[] re, int[] im, int off, long[] uFan) {
-        long[] aRe = s.aRe;
-        long[] aIm = s.aIm;
-        long[] bIm = s.bIm;
+    private static long imaginaryParts(S4DNeurons s, int upper, int[] re, int[] im, int off, int[] uFan) {
+        int[] aRe = s.aRe;
+        int[] aIm = s.aIm;
+        int[] bIm = s.bIm;
         Shift shiftA = s.shiftA;
         Shift shiftB = s.shiftB;
         Bound state = s.state;
         long events = 0;
         for (int i = 0; i < upper; i += L.length()) {
-            LongVector x = shift(widen(re, off + i).mul(LongVector.fromArray(L, aIm, i))
-                    .add(widen(im, off + i).mul(LongVector.fromArray(L, aRe, i))), shiftA)
-                    .add(shift(LongVector.fromArray(L, uFan, i).mul(LongVector.fromArray(L, bIm, i)), shiftB));
+            LongVector x = shift(widen(re, off + i).mul(widen(aIm, i)).add(widen(im, off + i).mul(widen(aRe, i))), shiftA)
+                    .add(shift(widen(uFan, i).mul(widen(bIm, i)), shiftB));
             LongVector b = bound(x, state);
             events += x.compare(VectorOperators.NE, b).trueCount();
             narrow(b).intoArray(im, off + i);
@@ -91,15 +91,15 @@ final class VectorLoops {
      * skip); returns the bound events.
      */
     private static long payloads(S4DNeurons s, int upper, int[] re, int[] im, int off, long[] skip, long[] y) {
-        long[] cRe = s.cRe;
-        long[] cIm = s.cIm;
+        int[] cRe = s.cRe;
+        int[] cIm = s.cIm;
         Shift shiftC = s.shiftC;
         Bound payload = s.payload;
         long events = 0;
         for (int i = 0; i < upper; i += L.length()) {
-            LongVector r = LongVector.fromArray(L, y, i);
-            narrow(r).intoArray(re, off + i);
-            LongVector c = LongVector.fromArray(L, cRe, i).mul(r).sub(LongVector.fromArray(L, cIm, i).mul(widen(im, off + i)));
+            narrow(LongVector.fromArray(L, y, i)).intoArray(re, off + i);
+            // Reread as ints, so that both factors of each product are widened ints (see S4DNeurons).
+            LongVector c = widen(cRe, i).mul(widen(re, off + i)).sub(widen(cIm, i).mul(widen(im, off + i)));
             LongVector v = shift(c, shiftC).add(LongVector.fromArray(L, skip, i));
             LongVector p = bound(v, payload);
             events += v.compare(VectorOperators.NE, p).trueCount();
@@ -115,13 +115,14 @@ final class VectorLoops {
     static int accumulate(DenseSynapses d, long[] a, int[] nonZero, int n, long[] acc, ChipCounters counters) {
         int outputs = d.outputs();
         int upper = L.loopBound(outputs);
-        long[] weights = d.weights;
+        int[] weights = d.weights;
         long events = 0;
         for (int i = 0; i < upper; i += L.length()) {
             LongVector sum = LongVector.fromArray(L, d.bias, i);
             for (int k = 0; k < n; k++) {
                 int j = nonZero[k];
-                sum = sum.add(LongVector.fromArray(L, weights, j * outputs + i).mul(a[j]));
+                // a[j] is a payload, so it fits an int; broadcast as one, it is a widened int too.
+                sum = sum.add(widen(weights, j * outputs + i).mul(widen(IntVector.broadcast(I, (int) a[j]))));
             }
             LongVector b = bound(sum, d.accumulator);
             events += sum.compare(VectorOperators.NE, b).trueCount();
@@ -161,14 +162,15 @@ final class VectorLoops {
         return messages;
     }
 
-    /** The fan-out: uFan[c·modes + n] = u[c] for every channel and mode. */
-    static void fanOut(long[] u, int channels, int modes, long[] uFan) {
-        int upper = L.loopBound(modes);
+    /** The fan-out: uFan[c·modes + n] = u[c] for every channel and mode (payloads fit in ints). */
+    static void fanOut(long[] u, int channels, int modes, int[] uFan) {
+        int upper = I.loopBound(modes);
         for (int c = 0; c < channels; c++) {
             int base = c * modes;
-            LongVector v = LongVector.broadcast(L, u[c]);
-            for (int n = 0; n < upper; n += L.length()) v.intoArray(uFan, base + n);
-            for (int n = upper; n < modes; n++) uFan[base + n] = u[c];
+            int value = (int) u[c];
+            IntVector v = IntVector.broadcast(I, value);
+            for (int n = 0; n < upper; n += I.length()) v.intoArray(uFan, base + n);
+            for (int n = upper; n < modes; n++) uFan[base + n] = value;
         }
     }
 
@@ -186,7 +188,11 @@ final class VectorLoops {
     }
 
     private static LongVector widen(int[] a, int off) {
-        return (LongVector) IntVector.fromArray(I, a, off).convertShape(VectorOperators.I2L, L, 0);
+        return widen(IntVector.fromArray(I, a, off));
+    }
+
+    private static LongVector widen(IntVector v) {
+        return (LongVector) v.convertShape(VectorOperators.I2L, L, 0);
     }
 
     private static IntVector narrow(LongVector v) {
