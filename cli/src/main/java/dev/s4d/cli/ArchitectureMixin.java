@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.s4d.io.ImportOptions;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.Discretization;
 import dev.s4d.model.InitOptions;
@@ -70,6 +71,13 @@ final class ArchitectureMixin {
         InitOptions d = InitOptions.defaults(seed);
         return new InitOptions(aInit == null ? d.aInit() : InitOptions.AInit.parse(aInit),
                 dtMin == null ? d.dtMin() : dtMin, dtMax == null ? d.dtMax() : dtMax, seed);
+    }
+
+    /** What a reference PyTorch state_dict cannot say about itself, from --prenorm, --readout and --discretization. */
+    ImportOptions importOptions() {
+        ImportOptions d = ImportOptions.defaults();
+        return new ImportOptions(prenorm == null ? d.prenorm() : prenorm, readout == null ? d.readout() : Readout.parse(readout),
+                discretization == null ? d.discretization() : Discretization.parse(discretization));
     }
 
     /** {@code defaults}, then the keys of --config, then the single options. */

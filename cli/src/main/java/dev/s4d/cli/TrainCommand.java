@@ -31,6 +31,9 @@ import picocli.CommandLine.Option;
                 "--out DIR receives checkpoint.safetensors (every --checkpoint-every steps and at each epoch end),"
                         + " best.safetensors (best validation accuracy), last.safetensors, metrics.jsonl, metrics.csv,"
                         + " loss.png, accuracy.png and summary.json.",
+                "--init MODEL starts from a trained model's parameters (ours, or a reference PyTorch state_dict) with a"
+                        + " fresh optimiser and schedule: fine-tuning, or more epochs for a finished run. The architecture is"
+                        + " the model's; architecture options may repeat it, not change it.",
                 "--resume continues the run in DIR where its checkpoint stopped, with the checkpoint's architecture and"
                         + " settings: options may repeat them, and only --threads may change. With the same thread count"
                         + " it takes exactly the steps the uninterrupted run would have taken."})
@@ -49,6 +52,10 @@ final class TrainCommand extends CliCommand {
 
     @Mixin
     ArchitectureMixin architecture;
+
+    @Option(names = "--init", paramLabel = "MODEL", description = "Start from this model's parameters instead of a fresh initialisation"
+            + " (a reference state_dict takes --prenorm, --readout and --discretization).")
+    Path init;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory of the run (created if missing).")
     Path out;
@@ -96,6 +103,7 @@ final class TrainCommand extends CliCommand {
     public Integer call() throws Exception {
         data.checkOptions();
         if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is not a directory");
+        if (init != null && resume) throw new IllegalArgumentException("--init starts a new run and --resume continues one: give one of them");
         Path checkpointFile = out.resolve(Trainer.CHECKPOINT);
         TrainResult result = resume ? resume(checkpointFile) : start(checkpointFile);
         report(result);
@@ -108,16 +116,18 @@ final class TrainCommand extends CliCommand {
         }
         TrainConfig config = settings(TrainConfig.defaults());
         SequenceTask task = data.task();
-        ModelConfig modelConfig = architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()));
+        S4DModel given = init == null ? null : CliFiles.loadModel(init, architecture.importOptions());
+        ModelConfig modelConfig = given == null ? architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()))
+                : sameArchitecture(given.config(), "--init " + init + " holds");
         data.checkFits(modelConfig);
         // Before the data is read: a missing backward pass should not cost a dataset load.
         GradientSource source = gradients.create(modelConfig, config.dropout(), config.threads());
-        S4DModel initial = ModelInitializer.initialise(modelConfig, architecture.initOptions(config.seed()));
+        S4DModel initial = given != null ? given : ModelInitializer.initialise(modelConfig, architecture.initOptions(config.seed()));
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
-        out().printf(Locale.ROOT, "training %s on %s: %,d parameters; %d training samples, %.0f%% held out for validation;"
+        out().printf(Locale.ROOT, "training %s%s on %s: %,d parameters; %d training samples, %.0f%% held out for validation;"
                         + " %d epochs of batch %d, seed %d, %d threads%n",
-                InitCommand.describe(modelConfig), task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
+                InitCommand.describe(modelConfig), given == null ? "" : " from " + init, task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
                 config.epochs(), config.batchSize(), config.seed(), config.threads());
         return new Trainer(config, source, out, new ConsoleTrainListener(this, out)).start(initial, train, test);
     }
@@ -125,18 +135,25 @@ final class TrainCommand extends CliCommand {
     private TrainResult resume(Path checkpointFile) throws Exception {
         if (!Files.exists(checkpointFile)) throw new IllegalArgumentException("--resume: " + out + " holds no " + Trainer.CHECKPOINT);
         Checkpoint checkpoint = Checkpoint.read(checkpointFile);
-        // The same command line plus --resume should work, so options may repeat the architecture, not change it.
-        ModelConfig asked = architecture.resolve(checkpoint.modelConfig());
-        if (!asked.equals(checkpoint.modelConfig())) {
-            throw new IllegalArgumentException("--resume continues the checkpoint's architecture (" + InitCommand.describe(checkpoint.modelConfig())
-                    + "), but the options ask for " + InitCommand.describe(asked));
-        }
+        sameArchitecture(checkpoint.modelConfig(), "--resume continues the checkpoint's architecture:");
         TrainConfig config = resumedSettings(checkpoint.trainConfig());
         data.checkFits(checkpoint.modelConfig());
         GradientSource source = gradients.create(checkpoint.modelConfig(), config.dropout(), config.threads());
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
         return new Trainer(config, source, out, new ConsoleTrainListener(this, out)).resume(checkpoint, train, test);
+    }
+
+    /**
+     * {@code given}, refusing architecture options that change it: the same command line plus --resume
+     * (or with --init) should work, so options may repeat the architecture, not change it.
+     */
+    private ModelConfig sameArchitecture(ModelConfig given, String whose) throws Exception {
+        ModelConfig asked = architecture.resolve(given);
+        if (!asked.equals(given)) {
+            throw new IllegalArgumentException(whose + " " + InitCommand.describe(given) + ", but the options ask for " + InitCommand.describe(asked));
+        }
+        return given;
     }
 
     /** {@code base} with every option that was given. */

@@ -87,13 +87,40 @@ class TrainCommandTest {
         Cli.run(fresh(out, "1")).failsWith(1, "already holds a checkpoint", "--resume");
         Cli.run(args(out, "--resume", "--lr", "0.02")).failsWith(1, "a resumed run keeps the settings it started with", "lr 0.01 → 0.02");
         Cli.run(args(out, "--resume", "--d-model", "16"))
-                .failsWith(1, "--resume continues the checkpoint's architecture (loihi H=8 N=4", "the options ask for loihi H=16 N=4");
+                .failsWith(1, "--resume continues the checkpoint's architecture: loihi H=8 N=4", "the options ask for loihi H=16 N=4");
         Cli.run(args(out, "--resume", "--epochs", "2")).failsWith(1, "epochs 1 → 2");
 
         // A finished run resumes to its end at once; the first command line plus --resume works, and threads may change.
         Cli.Result again = Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--epochs", "1",
                 "--resume", "--threads", "2")).succeeds();
         assertThat(again.out()).contains("resuming at step 5 (epoch 2, batch 1)", "run written to " + out + " (5 steps)");
+    }
+
+    @Test
+    void initStartsANewRunFromATrainedModel() throws Exception {
+        useStandIn();
+        Path first = dir.resolve("first");
+        Cli.run(fresh(first, "1")).succeeds();
+        Path model = first.resolve(Trainer.LAST);
+
+        // The model's architecture and a fresh schedule (5 more steps); its parameters are where they start,
+        // so with both learning rates 0 they are where they end.
+        Path more = dir.resolve("more");
+        Cli.Result r = Cli.run(args(more, "--init", model.toString(), "--epochs", "1", "--threads", "1", "--lr", "0", "--lr-ssm", "0"))
+                .succeeds();
+        assertThat(r.out()).contains("training loihi H=8 N=4 layers=1 d_input=1 classes=10 from " + model, "run written to " + more + " (5 steps)");
+        assertThat(ModelFiles.load(more.resolve(Trainer.LAST)).parameters().asMap())
+                .isEqualTo(ModelFiles.load(model).parameters().asMap());
+        Path moved = dir.resolve("moved");
+        Cli.run(args(moved, "--init", model.toString(), "--epochs", "1", "--threads", "1")).succeeds();
+        assertThat(ModelFiles.load(moved.resolve(Trainer.LAST)).parameters().asMap())
+                .isNotEqualTo(ModelFiles.load(model).parameters().asMap());
+
+        Cli.run(args(dir.resolve("other"), "--init", model.toString(), "--d-model", "16"))
+                .failsWith(1, "--init " + model + " holds loihi H=8 N=4", "the options ask for loihi H=16 N=4");
+        Cli.run(args(more, "--init", model.toString(), "--resume")).failsWith(1, "--init starts a new run and --resume continues one");
+        Cli.run(args(dir.resolve("none"), "--init", dir.resolve("missing.safetensors").toString())).failsWith(1, "missing.safetensors");
+        assertThat(dir.resolve("other")).doesNotExist();
     }
 
     @Test
