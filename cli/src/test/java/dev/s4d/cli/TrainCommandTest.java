@@ -3,8 +3,12 @@ package dev.s4d.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.s4d.io.ImportOptions;
 import dev.s4d.io.ModelFiles;
+import dev.s4d.model.Discretization;
 import dev.s4d.model.ModelConfig;
+import dev.s4d.model.Readout;
+import dev.s4d.model.S4DModel;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.MeanPoolLinearGradients;
 import dev.s4d.train.MetricsFiles;
@@ -121,6 +125,22 @@ class TrainCommandTest {
         Cli.run(args(more, "--init", model.toString(), "--resume")).failsWith(1, "--init starts a new run and --resume continues one");
         Cli.run(args(dir.resolve("none"), "--init", dir.resolve("missing.safetensors").toString())).failsWith(1, "missing.safetensors");
         assertThat(dir.resolve("other")).doesNotExist();
+    }
+
+    @Test
+    void initReadsAReferenceStateDictWithTheOptionsItCannotStateItself() throws Exception {
+        useStandIn();
+        // A state_dict saved by the reference PyTorch model (core's golden files): shapes only, so the
+        // discretisation comes from the option, and the run's model keeps it.
+        Path stateDict = Path.of("..", "core", "src", "test", "resources", "golden", "reference_bilinear.safetensors");
+        assumeTrue(Files.exists(stateDict), "needs core's golden files beside this module");
+        Path out = dir.resolve("ft");
+        Cli.run(args(out, "--init", stateDict.toString(), "--discretization", "bilinear", "--epochs", "1", "--threads", "1",
+                "--lr", "0", "--lr-ssm", "0")).succeeds();
+        S4DModel imported = ModelFiles.load(stateDict, new ImportOptions(false, Readout.MEAN, Discretization.BILINEAR));
+        S4DModel trained = ModelFiles.load(out.resolve(Trainer.LAST));
+        assertThat(trained.config()).isEqualTo(imported.config());
+        assertThat(trained.parameters().asMap()).isEqualTo(imported.parameters().asMap());
     }
 
     @Test
