@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reads the real datasets of the development layout ({@code ../shared/data}, see its README) when
@@ -135,6 +137,41 @@ class RealDataTest {
         Dataset subset = Datasets.fromCifarBinary(SequenceTask.SCIFAR, List.of(exact));
         assertThat(subset.size()).isEqualTo(1000);
         assertThat(subset.labels()).containsExactly(SequenceTask.SCIFAR.load(Split.TEST, locator).limit(1000).labels());
+    }
+
+    /**
+     * Debian's dataset-fashion-mnist package (.ci/run installs it where it can), found the way users'
+     * runs find it: every other place searched is empty.
+     */
+    private static DataLocator debianFashion(Path empty) {
+        assumeTrue(Files.isRegularFile(DataLocator.DEBIAN_FASHION_MNIST.resolve("t10k-labels-idx1-ubyte.gz")),
+                "no Debian Fashion-MNIST (apt-get install dataset-fashion-mnist)");
+        return DataLocator.builder().environment(Map.of()).workingDirectory(empty).userHome(empty).log(null).build();
+    }
+
+    @Test
+    void fashionMnistFromTheDebianPackage(@TempDir Path empty) throws Exception {
+        DataLocator debian = debianFashion(empty);
+        Dataset test = SequenceTask.SFASHION.load(Split.TEST, debian);
+        assertThat(test.size()).isEqualTo(10_000);
+        assertThat(test.limit(10).labels()).containsExactly(9, 2, 1, 1, 6, 1, 4, 6, 5, 7);
+        int[] perClass = new int[10];
+        for (int label : test.labels()) perClass[label]++;
+        assertThat(perClass).containsOnly(1000);
+        Dataset train = SequenceTask.SFASHION.load(Split.TRAIN, debian);
+        assertThat(train.size()).isEqualTo(60_000);
+        assertThat(train.limit(10).labels()).containsExactly(9, 0, 0, 3, 0, 2, 7, 2, 5, 5);
+
+        // The first test image, read independently: pixels over 255, row by row.
+        byte[] raw;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(DataLocator.DEBIAN_FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz")))) {
+            in.skipNBytes(16);
+            raw = in.readNBytes(784);
+        }
+        float[] seq = test.sequence(0);
+        for (int t = 0; t < 784; t++) assertThat(seq[t]).isEqualTo((raw[t] & 0xff) / 255f);
+        assertThat(seq[215]).isEqualTo(3 / 255f);
+        assertThat(seq[577]).isEqualTo(1f);
     }
 
     private static String sha256OfGunzipped(Path file) throws Exception {
