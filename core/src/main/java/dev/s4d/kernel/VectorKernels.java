@@ -563,23 +563,8 @@ final class VectorKernels implements Kernels {
         int jv = width - width % L;
         for (int r = 0; r < rows; r++) {
             int o = r * width;
-            FloatVector sv = FloatVector.zero(S);
-            for (int j = 0; j < jv; j += L) sv = sv.add(FloatVector.fromArray(S, x, o + j));
-            float sum = sv.reduceLanes(VectorOperators.ADD);
-            for (int j = jv; j < width; j++) sum += x[o + j];
-            float mean = sum / width;
-            FloatVector qv = FloatVector.zero(S);
-            for (int j = 0; j < jv; j += L) {
-                FloatVector dlt = FloatVector.fromArray(S, x, o + j).sub(mean);
-                qv = dlt.fma(dlt, qv);
-            }
-            float var = qv.reduceLanes(VectorOperators.ADD);
-            for (int j = jv; j < width; j++) {
-                float dlt = x[o + j] - mean;
-                var += dlt * dlt;
-            }
-            var /= width;
-            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            float mean = rowMean(x, o, width);
+            float inv = rowInverseStd(x, o, width, mean, eps);
             for (int j = 0; j < jv; j += L) {
                 FloatVector.fromArray(S, x, o + j).sub(mean).mul(inv)
                         .fma(FloatVector.fromArray(S, weight, j), FloatVector.fromArray(S, bias, j))
@@ -587,6 +572,32 @@ final class VectorKernels implements Kernels {
             }
             for (int j = jv; j < width; j++) x[o + j] = (x[o + j] - mean) * inv * weight[j] + bias[j];
         }
+    }
+
+    /** The mean of x[o, o + width). */
+    private static float rowMean(float[] x, int o, int width) {
+        int jv = width - width % L;
+        FloatVector sv = FloatVector.zero(S);
+        for (int j = 0; j < jv; j += L) sv = sv.add(FloatVector.fromArray(S, x, o + j));
+        float sum = sv.reduceLanes(VectorOperators.ADD);
+        for (int j = jv; j < width; j++) sum += x[o + j];
+        return sum / width;
+    }
+
+    /** 1/√(var + eps) of x[o, o + width) around its mean (the biased variance, as LayerNorm uses). */
+    private static float rowInverseStd(float[] x, int o, int width, float mean, float eps) {
+        int jv = width - width % L;
+        FloatVector qv = FloatVector.zero(S);
+        for (int j = 0; j < jv; j += L) {
+            FloatVector dlt = FloatVector.fromArray(S, x, o + j).sub(mean);
+            qv = dlt.fma(dlt, qv);
+        }
+        float var = qv.reduceLanes(VectorOperators.ADD);
+        for (int j = jv; j < width; j++) {
+            float dlt = x[o + j] - mean;
+            var += dlt * dlt;
+        }
+        return (float) (1.0 / Math.sqrt(var / width + eps));
     }
 
     @Override
@@ -787,23 +798,8 @@ final class VectorKernels implements Kernels {
         int jv = width - width % L;
         for (int r = 0; r < rows; r++) {
             int o = r * width;
-            FloatVector sv = FloatVector.zero(S);
-            for (int j = 0; j < jv; j += L) sv = sv.add(FloatVector.fromArray(S, x, o + j));
-            float sum = sv.reduceLanes(VectorOperators.ADD);
-            for (int j = jv; j < width; j++) sum += x[o + j];
-            float mean = sum / width;
-            FloatVector qv = FloatVector.zero(S);
-            for (int j = 0; j < jv; j += L) {
-                FloatVector dlt = FloatVector.fromArray(S, x, o + j).sub(mean);
-                qv = dlt.fma(dlt, qv);
-            }
-            float var = qv.reduceLanes(VectorOperators.ADD);
-            for (int j = jv; j < width; j++) {
-                float dlt = x[o + j] - mean;
-                var += dlt * dlt;
-            }
-            var /= width;
-            float s = (float) (1.0 / Math.sqrt(var + eps));
+            float mean = rowMean(x, o, width);
+            float s = rowInverseStd(x, o, width, mean, eps);
             inv[r] = s;
             for (int j = 0; j < jv; j += L) {
                 FloatVector xh = FloatVector.fromArray(S, x, o + j).sub(mean).mul(s);
