@@ -120,11 +120,15 @@ class EvalTest {
     @Test
     void failedRunLeavesNoPredictionsBehind() throws Exception {
         Path target = dir.resolve("p.jsonl");
-        Path empty = Files.createDirectory(dir.resolve("nodata"));
-        Cli.run("eval", "--model", tiny.toString(), "--dataset", "sfashion", "--offline", "--data-dir", empty.toString(),
-                "--predictions", target.toString()).failsWith(1, "not found");
+        // A data directory whose MNIST test images are not IDX files: searched first, so the run fails
+        // on every machine, whatever datasets it has installed.
+        Path data = Files.createDirectories(dir.resolve("baddata").resolve("mnist"));
+        Files.writeString(data.resolve("t10k-images-idx3-ubyte"), "not an IDX file");
+        Files.writeString(data.resolve("t10k-labels-idx1-ubyte"), "not an IDX file");
+        Cli.run("eval", "--model", tiny.toString(), "--dataset", "smnist", "--offline", "--data-dir", data.getParent().toString(),
+                "--predictions", target.toString()).failsWith(1, "t10k-images-idx3-ubyte");
         try (var files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("nodata");
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("baddata");
         }
     }
 
