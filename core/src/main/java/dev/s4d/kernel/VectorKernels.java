@@ -1,8 +1,10 @@
 package dev.s4d.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,13 +33,22 @@ final class VectorKernels implements Kernels {
     static final int PANEL = 4 * L;
     /** With unpacked weights, from this many rows on the weights are packed (into scratch) per call. */
     static final int PACK_ROWS = 16;
+    /** Shuffles bringing lane i + k to lane i (k = 16, 8, 4, 2, 1; null where k ≥ L), for {@link #sumLanes}. */
+    private static final VectorShuffle<Float> FOLD16 = fold(16);
+    private static final VectorShuffle<Float> FOLD8 = fold(8);
+    private static final VectorShuffle<Float> FOLD4 = fold(4);
+    private static final VectorShuffle<Float> FOLD2 = fold(2);
+    private static final VectorShuffle<Float> FOLD1 = fold(1);
 
     private VectorKernels() {
     }
 
-    /** The vector kernels, or the scalar ones when the preferred species is too narrow to be real SIMD. */
+    /**
+     * The vector kernels, or the scalar ones when the preferred species is too narrow to be real SIMD
+     * or wider than {@link #sumLanes} folds.
+     */
     static Kernels create() {
-        return L >= 4 ? new VectorKernels() : ScalarKernels.INSTANCE;
+        return L >= 4 && L <= 32 ? new VectorKernels() : ScalarKernels.INSTANCE;
     }
 
     @Override
@@ -348,10 +359,10 @@ final class VectorKernels implements Kernels {
             a2 = FloatVector.fromArray(S, w, w2 + i, m).fma(xv, a2);
             a3 = FloatVector.fromArray(S, w, w3 + i, m).fma(xv, a3);
         }
-        y[yr + o] = biasAt(bias, o) + a0.reduceLanes(VectorOperators.ADD);
-        y[yr + o + 1] = biasAt(bias, o + 1) + a1.reduceLanes(VectorOperators.ADD);
-        y[yr + o + 2] = biasAt(bias, o + 2) + a2.reduceLanes(VectorOperators.ADD);
-        y[yr + o + 3] = biasAt(bias, o + 3) + a3.reduceLanes(VectorOperators.ADD);
+        y[yr + o] = biasAt(bias, o) + sumLanes(a0);
+        y[yr + o + 1] = biasAt(bias, o + 1) + sumLanes(a1);
+        y[yr + o + 2] = biasAt(bias, o + 2) + sumLanes(a2);
+        y[yr + o + 3] = biasAt(bias, o + 3) + sumLanes(a3);
     }
 
     /** The dot product of x (from xr) and w (from wo) over n values. */
@@ -365,7 +376,27 @@ final class VectorKernels implements Kernels {
             VectorMask<Float> m = S.indexInRange(i, n);
             acc = FloatVector.fromArray(S, w, wo + i, m).fma(FloatVector.fromArray(S, x, xr + i, m), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
+    }
+
+    private static VectorShuffle<Float> fold(int k) {
+        return k < L ? VectorShuffle.fromOp(S, i -> (i + k) % L) : null;
+    }
+
+    /**
+     * The sum of v's lanes by one fixed pairwise tree. Not {@code reduceLanes(ADD)}: on floats it may
+     * add in any order and does (C2's intrinsic pairwise, the interpreter's fallback lane by lane), so
+     * a kernel would answer differently before and after C2 compiles it, and two runs of the same
+     * training with the same threads would not be bit-identical (nor a resumed one equal its
+     * uninterrupted twin). The folds are static finals, so C2 drops the untaken ones.
+     */
+    private static float sumLanes(FloatVector v) {
+        if (FOLD16 != null) v = v.add(v.rearrange(FOLD16));
+        if (FOLD8 != null) v = v.add(v.rearrange(FOLD8));
+        if (FOLD4 != null) v = v.add(v.rearrange(FOLD4));
+        if (FOLD2 != null) v = v.add(v.rearrange(FOLD2));
+        if (FOLD1 != null) v = v.add(v.rearrange(FOLD1));
+        return v.lane(0);
     }
 
     private static float biasAt(float[] bias, int o) {
@@ -479,10 +510,26 @@ final class VectorKernels implements Kernels {
      * </ul>
      * x is first raised to −16 if below (x·Φ(x) has underflowed to −0 long before, so gelu(−∞) = −0
      * rather than −∞·0), and |x| is capped at 16 inside the tail formula (keeping ∞ out of the split).
-     * NaN gives NaN. All of it is in this one method: a vector passed to or returned from a call that
-     * C2 declines to inline is boxed, which would cost more than the arithmetic.
+     * NaN gives NaN. exp(−x²/2) runs first, in a loop of its own over chunks of {@link #PHI_CHUNK}
+     * (scratch per thread), and the rest in {@link #phiChunk}: in one loop body the two exceed C2's
+     * node budget, and a vector passed to or returned from a call that C2 declines to inline is
+     * boxed, which costs more than the arithmetic.
      */
     private static void phiLoop(float[] src, int srcOff, float[] dst, int dstOff, int n, boolean gelu) {
+        float[] gauss = GAUSS_SCRATCH.get();
+        for (int c = 0; c < n; c += PHI_CHUNK) {
+            int len = Math.min(PHI_CHUNK, n - c);
+            for (int k = 0; k < len; k += L) {
+                VectorMask<Float> m = S.indexInRange(k, len);
+                FloatVector a = FloatVector.fromArray(S, src, srcOff + c + k, m).max(-16f).abs().min(16f);
+                exp(a.mul(a).mul(-0.5f)).intoArray(gauss, k, m);
+            }
+            phiChunk(src, srcOff + c, gauss, dst, dstOff + c, len, gelu);
+        }
+    }
+
+    /** {@link #phiLoop} for n ≤ {@link #PHI_CHUNK} values whose exp(−a²/2) are in gauss[0, n). */
+    private static void phiChunk(float[] src, int srcOff, float[] gauss, float[] dst, int dstOff, int n, boolean gelu) {
         VectorMask<Float> phiOnly = S.maskAll(!gelu);
         for (int k = 0; k < n; k += L) {
             VectorMask<Float> m = S.indexInRange(k, n);
@@ -497,7 +544,7 @@ final class VectorKernels implements Kernels {
             FloatVector r = mad(mad(mad(mad(mad(mad(mad(t.fma(R8, R7), t, R6), t, R5), t, R4), t, R3), t, R2), t, R1), t, R0);
             FloatVector a2 = a.mul(a);
             FloatVector lo = a.fma(a, a2.neg());                   // a² − fl(a²), exact
-            FloatVector g = a2.mul(-0.5f).lanewise(VectorOperators.EXP).mul(lo.fma(-0.5f, 1f));   // exp(−a²/2)
+            FloatVector g = FloatVector.fromArray(S, gauss, k, m).mul(lo.fma(-0.5f, 1f));   // exp(−a²/2)
             FloatVector lower = g.mul(t).mul(r).mul(0.5f);         // Φ(−|x|)
             FloatVector tails = lower.neg().add(1f).blend(lower, x.compare(VectorOperators.LT, 0f));
             VectorMask<Float> inCentre = x.compare(VectorOperators.GT, -0.75f).and(x.compare(VectorOperators.LT, 1.5f));
@@ -505,6 +552,37 @@ final class VectorKernels implements Kernels {
 
             phi.mul(x.blend(1f, phiOnly)).intoArray(dst, dstOff + k, m);
         }
+    }
+
+    private static final float LOG2E = 1.44269504f;
+    /** ln 2 in two parts: LN2_HI has 8 trailing zero bits, so k·LN2_HI is exact for |k| ≤ 2⁸. */
+    private static final float LN2_HI = 0.693145752f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    /** 1.5·2²³: adding and subtracting it rounds a float of magnitude below 2²² to an integer. */
+    private static final float ROUNDER = 12582912f;
+
+    /**
+     * e^x lane-wise from IEEE adds, multiplies, fmas and bit operations only, within 2 ulp of the true
+     * value. Not {@code lanewise(EXP)}: C2 compiles that to a vector math library whose results differ
+     * in the last bit from the Java fallback the interpreter and C1 run (about 1% of floats), so a
+     * kernel would answer differently before and after it is compiled and two training runs (or a
+     * resumed one and its uninterrupted twin) would not be bit-identical. Here every tier computes the
+     * same operations. x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor polynomial to degree 7
+     * (truncation below 10⁻⁸ relative), then two exponent scalings by 2^(k/2) so that k from −150 to
+     * 128 stays representable: the results overflow to infinity and underflow through the subnormals
+     * to 0 as e^x does; NaN stays NaN.
+     */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(-104f).min(89f);
+        FloatVector k = xc.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+        FloatVector r = xc.sub(k.mul(LN2_HI));                 // both steps exact: k·LN2_HI fits, and is near x
+        r = r.sub(k.mul(LN2_LO));
+        FloatVector p = mad(mad(mad(mad(mad(mad(r.fma(1f / 5040, 1f / 720), r, 1f / 120), r, 1f / 24), r, 1f / 6), r, 0.5f), r, 1f), r, 1f);
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        IntVector half = ki.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = ki.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
     }
 
     /** a·b + c (small enough to be inlined always). */
@@ -548,12 +626,12 @@ final class VectorKernels implements Kernels {
             for (int j = 0; j < jv; j += L) {
                 FloatVector v = FloatVector.fromArray(S, z, zr + j);
                 FloatVector g = FloatVector.fromArray(S, z, zr + width + j);
-                v.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, or + j);
+                v.div(exp(g.neg()).add(1f)).intoArray(out, or + j);
             }
             if (jv < width) {
                 FloatVector v = FloatVector.fromArray(S, z, zr + jv, tail);
                 FloatVector g = FloatVector.fromArray(S, z, zr + width + jv, tail);
-                v.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, or + jv, tail);
+                v.div(exp(g.neg()).add(1f)).intoArray(out, or + jv, tail);
             }
         }
     }
@@ -579,7 +657,7 @@ final class VectorKernels implements Kernels {
         int jv = width - width % L;
         FloatVector sv = FloatVector.zero(S);
         for (int j = 0; j < jv; j += L) sv = sv.add(FloatVector.fromArray(S, x, o + j));
-        float sum = sv.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(sv);
         for (int j = jv; j < width; j++) sum += x[o + j];
         return sum / width;
     }
@@ -592,7 +670,7 @@ final class VectorKernels implements Kernels {
             FloatVector dlt = FloatVector.fromArray(S, x, o + j).sub(mean);
             qv = dlt.fma(dlt, qv);
         }
-        float var = qv.reduceLanes(VectorOperators.ADD);
+        float var = sumLanes(qv);
         for (int j = jv; j < width; j++) {
             float dlt = x[o + j] - mean;
             var += dlt * dlt;
@@ -733,11 +811,12 @@ final class VectorKernels implements Kernels {
     /** Values of Φ computed per call of {@link #geluBackward}, a bounded chunk at a time. */
     private static final int PHI_CHUNK = 1024;
     private static final ThreadLocal<float[]> PHI_SCRATCH = ThreadLocal.withInitial(() -> new float[PHI_CHUNK]);
+    private static final ThreadLocal<float[]> GAUSS_SCRATCH = ThreadLocal.withInitial(() -> new float[PHI_CHUNK]);
     private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
 
     /**
      * Φ from {@link #phiLoop} (so the backward pass uses the same Φ as the forward one), then the
-     * density term y·φ(y) with the Vector API's exp. y is clamped to ±16 in that term only, where it
+     * density term y·φ(y) with {@link #exp}. y is clamped to ±16 in that term only, where it
      * has long underflowed, so that ±∞ give the limits 1 and 0 instead of ∞·0.
      */
     @Override
@@ -749,7 +828,7 @@ final class VectorKernels implements Kernels {
             for (int k = 0; k < len; k += L) {
                 VectorMask<Float> m = S.indexInRange(k, len);
                 FloatVector v = FloatVector.fromArray(S, y, yOff + c + k, m).max(-16f).min(16f);
-                FloatVector density = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                FloatVector density = exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
                 FloatVector d = v.fma(density, FloatVector.fromArray(S, phi, k, m));
                 FloatVector.fromArray(S, g, gOff + c + k, m).mul(d).intoArray(g, gOff + c + k, m);
             }
@@ -770,7 +849,7 @@ final class VectorKernels implements Kernels {
                 FloatVector a = FloatVector.fromArray(S, z, zr + j, m);
                 FloatVector b = FloatVector.fromArray(S, z, zr + width + j, m);
                 FloatVector d = FloatVector.fromArray(S, dOut, or + j, m);
-                FloatVector e = b.neg().lanewise(VectorOperators.EXP);
+                FloatVector e = exp(b.neg());
                 FloatVector s = FloatVector.broadcast(S, 1f).div(e.add(1f));
                 FloatVector rest = s.neg().add(1f).blend(e.mul(s), s.compare(VectorOperators.GE, 0.5f));
                 FloatVector ds = d.mul(s);
@@ -831,8 +910,8 @@ final class VectorKernels implements Kernels {
                 d.fma(xh, FloatVector.fromArray(S, dWeight, j)).intoArray(dWeight, j);
                 d.add(FloatVector.fromArray(S, dBias, j)).intoArray(dBias, j);
             }
-            float meanG = gs.reduceLanes(VectorOperators.ADD);
-            float meanGx = gx.reduceLanes(VectorOperators.ADD);
+            float meanG = sumLanes(gs);
+            float meanGx = sumLanes(gx);
             for (int j = jv; j < width; j++) {
                 float g = dy[o + j] * weight[j];
                 meanG += g;

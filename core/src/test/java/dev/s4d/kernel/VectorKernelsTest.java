@@ -3,6 +3,7 @@ package dev.s4d.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -473,5 +474,24 @@ class VectorKernelsTest {
                 fail(what + ": at " + i + " got " + got[i] + ", expected " + expected[i]);
             }
         }
+    }
+
+    /**
+     * A kernel must give the same bits in every JIT tier, or two training runs with the same threads
+     * (and a resumed run and its uninterrupted twin) differ. A child JVM that only interprets runs the
+     * Vector API's Java fallback; this JVM, after a few thousand rounds, runs C2's code.
+     */
+    @Test
+    void answersDoNotDependOnTheJit() throws Exception {
+        for (int round = 0; round < 3000; round++) JitProbe.checksum();
+        long compiled = JitProbe.checksum();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-Xint", "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), JitProbe.class.getName())
+                .redirectErrorStream(false).start();
+        String out = new String(child.getInputStream().readAllBytes()).strip();
+        String err = new String(child.getErrorStream().readAllBytes());
+        assertThat(child.waitFor()).as(err).isZero();
+        assertThat(Long.parseLong(out)).as("interpreted checksum vs compiled").isEqualTo(compiled);
     }
 }
