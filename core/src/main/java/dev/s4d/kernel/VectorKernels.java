@@ -572,7 +572,7 @@ final class VectorKernels implements Kernels {
      * 128 stays representable: the results overflow to infinity and underflow through the subnormals
      * to 0 as e^x does; NaN stays NaN.
      */
-    private static FloatVector exp(FloatVector x) {
+    static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(-104f).min(89f);
         FloatVector k = xc.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
         FloatVector r = xc.sub(k.mul(LN2_HI));                 // both steps exact: k·LN2_HI fits, and is near x

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -328,6 +329,37 @@ class VectorKernelsTest {
             SCALAR.add(s, off, b, bOff, n);
             vector.add(v, off, b, bOff, n);
             assertBitwiseEqual(v, s, "add n=" + n);
+        }
+    }
+
+    /** The kernels' own exp: within 2 ulp of Math.exp for normal results, the limits where it leaves the floats. */
+    @Test
+    void expIsWithinTwoUlpAndKeepsTheLimits() {
+        SplittableRandom rnd = new SplittableRandom(61);
+        int n = 1 << 16;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 200 - 110);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 88.72f, 88.73f, 89f,
+                           -87.33f, -87.34f, -103.9f, -104f, -200f, 1e-10f, -1e-10f};
+        System.arraycopy(special, 0, x, 0, special.length);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        float[] got = new float[n];
+        for (int i = 0; i < n; i += lanes) VectorKernels.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(got, i);
+        assertThat(got[0]).isNaN();
+        assertThat(got[1]).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(got[2]).isZero();
+        assertThat(got[3]).isEqualTo(1f);
+        assertThat(got[4]).isEqualTo(1f);
+        for (int i = 1; i < n; i++) {
+            double expected = Math.exp(x[i]);
+            if (expected > Float.MAX_VALUE) {
+                assertThat(got[i]).as("exp(%s)", x[i]).isEqualTo(Float.POSITIVE_INFINITY);
+            } else if (expected < Float.MIN_NORMAL) {
+                assertThat((double) got[i]).as("exp(%s)", x[i]).isCloseTo(expected, org.assertj.core.data.Offset.offset(2.0 * Float.MIN_VALUE));
+            } else {
+                assertThat((double) got[i]).as("exp(%s)", x[i])
+                        .isCloseTo(expected, org.assertj.core.data.Offset.offset(2.0 * Math.ulp((float) expected)));
+            }
         }
     }
 
