@@ -64,11 +64,7 @@ class RealDataTest {
     @Test
     void mnistFirstTestImageIsPixelsOver255() throws Exception {
         Path dir = mnistDir();
-        byte[] raw;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(dir.resolve("t10k-images-idx3-ubyte.gz")))) {
-            in.skipNBytes(16);
-            raw = in.readNBytes(784);
-        }
+        byte[] raw = firstTestImage(dir);
         float[] seq = SequenceTask.SMNIST.load(Split.TEST, locator).sequence(0);
         for (int t = 0; t < 784; t++) assertThat(seq[t]).isEqualTo((raw[t] & 0xff) / 255f);
         // known pixels of the "7": the first ink is row 7, column 6 (token 202) with value 84; row 8, column 7 is 254
@@ -163,15 +159,19 @@ class RealDataTest {
         assertThat(train.limit(10).labels()).containsExactly(9, 0, 0, 3, 0, 2, 7, 2, 5, 5);
 
         // The first test image, read independently: pixels over 255, row by row.
-        byte[] raw;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(DataLocator.DEBIAN_FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz")))) {
-            in.skipNBytes(16);
-            raw = in.readNBytes(784);
-        }
+        byte[] raw = firstTestImage(DataLocator.DEBIAN_FASHION_MNIST);
         float[] seq = test.sequence(0);
         for (int t = 0; t < 784; t++) assertThat(seq[t]).isEqualTo((raw[t] & 0xff) / 255f);
         assertThat(seq[215]).isEqualTo(3 / 255f);
         assertThat(seq[577]).isEqualTo(1f);
+    }
+
+    /** The 784 pixel bytes of the first image in dir's t10k-images-idx3-ubyte.gz, read without our readers. */
+    private static byte[] firstTestImage(Path dir) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(dir.resolve("t10k-images-idx3-ubyte.gz")))) {
+            in.skipNBytes(16);
+            return in.readNBytes(784);
+        }
     }
 
     private static String sha256OfGunzipped(Path file) throws Exception {
