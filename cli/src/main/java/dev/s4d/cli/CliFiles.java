@@ -36,8 +36,13 @@ final class CliFiles {
         }
     }
 
+    /** Loads a float model; a quantised file is refused with where it belongs rather than the loader's bare "not a float model". */
     static S4DModel loadModel(Path file, ImportOptions options) throws IOException {
-        requireFile(file, "model file");
+        if (isQuantised(file)) {
+            throw new IllegalArgumentException(file + " is a quantised model (written by s4d quantize), and this command takes a"
+                    + " float model: run a quantised one with s4d loihi --model " + file + " (--stream for token by token),"
+                    + " or pass the float model it was quantised from");
+        }
         return ModelFiles.load(file, options);
     }
 

@@ -54,9 +54,11 @@ class LoihiCommandsTest {
         assertThat(r.out()).contains("6-bit weights", "rounding floor", "formats from 8 calibration sequences", "block 1", "written to " + out);
         assertThat(r.err()).contains("calibrate");
         assertThat(out).exists();
-        // A quantised file is not a float model: eval says what it is instead of misreading it.
+        // A quantised file is not a float model: the float commands say what it is and where it belongs.
         Cli.run("eval", "--model", out.toString(), "--dataset", "smnist", "--data-dir", dataDir(), "--limit", "2")
-                .failsWith(1, "loihi-quantized");
+                .failsWith(1, "is a quantised model", "s4d loihi --model " + out);
+        Cli.run("stream", "--model", out.toString(), "--dataset", "smnist", "--data-dir", dataDir(), "--limit", "2")
+                .failsWith(1, "is a quantised model", "--stream for token by token");
     }
 
     @Test
