@@ -12,6 +12,7 @@ import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.loihi.quant.Quantizer;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.S4DModel;
+import dev.s4d.train.Augmentation;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
@@ -104,7 +105,8 @@ final class QuantizeCommand extends CliCommand {
         Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
         TrainConfig d = TrainConfig.defaults();
         TrainConfig config = new TrainConfig(qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, d.weightDecay(), d.weightDecaySsm(),
-                d.beta1(), d.beta2(), d.eps(), 0, d.clipNorm(), d.dropout(), d.seed(), d.valFraction(), workers, d.checkpointEvery());
+                d.beta1(), d.beta2(), d.eps(), 0, d.clipNorm(), d.dropout(), d.seed(), d.valFraction(), workers, d.checkpointEvery(),
+                Augmentation.NONE);
         GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir));
         Dataset test = data.load(Split.TEST);

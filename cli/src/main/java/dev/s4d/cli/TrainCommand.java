@@ -8,6 +8,7 @@ import dev.s4d.data.Split;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.ModelInitializer;
 import dev.s4d.model.S4DModel;
+import dev.s4d.train.Augmentation;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
@@ -90,6 +91,10 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--seed", description = "Seed of initialisation, validation split, shuffling and dropout (default 0).")
     Long seed;
 
+    @Option(names = "--augment", paramLabel = "none|flip", description = "flip: mirror each training image left to right with"
+            + " probability 1/2 (tasks whose tokens are pixels row by row, so not psmnist; suits scifar and sfashion). Default none.")
+    String augment;
+
     @Option(names = "--val-fraction", description = "Share of the training split held out for validation, in [0, 1) (default 0.1).")
     Double valFraction;
 
@@ -116,6 +121,9 @@ final class TrainCommand extends CliCommand {
         }
         TrainConfig config = settings(TrainConfig.defaults());
         SequenceTask task = data.task();
+        if (config.augment() == Augmentation.FLIP && task.rowWidth() == 0) {
+            throw new IllegalArgumentException("--augment flip mirrors image rows, but the tokens of " + task.id() + " are not pixels row by row");
+        }
         S4DModel given = init == null ? null : CliFiles.loadModel(init, architecture.importOptions());
         ModelConfig modelConfig = given == null ? architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()))
                 : sameArchitecture(given.config(), "--init " + init + " holds");
@@ -161,7 +169,8 @@ final class TrainCommand extends CliCommand {
         return new TrainConfig(or(epochs, base.epochs()), or(batch, base.batchSize()), or(lr, base.lr()), or(lrSsm, base.lrSsm()),
                 or(weightDecay, base.weightDecay()), base.weightDecaySsm(), base.beta1(), base.beta2(), base.eps(),
                 or(warmup, base.warmupSteps()), or(clip, base.clipNorm()), or(dropout, base.dropout()), or(seed, base.seed()),
-                or(valFraction, base.valFraction()), or(threads, base.threads()), or(checkpointEvery, base.checkpointEvery()));
+                or(valFraction, base.valFraction()), or(threads, base.threads()), or(checkpointEvery, base.checkpointEvery()),
+                augment == null ? base.augment() : Augmentation.parse(augment));
     }
 
     /** The checkpoint's settings; options may repeat them but not change them, except --threads. */

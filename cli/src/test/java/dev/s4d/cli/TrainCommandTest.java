@@ -168,12 +168,28 @@ class TrainCommandTest {
             --threads       | 0    | threads must be at least 1, got 0
             --d-state       | 3    | d_state must be even
             --checkpoint-every | -1 | checkpoint_every must be non-negative
+            --augment       | crop | unknown augmentation 'crop', expected one of [none, flip]
             """)
     void badValuesAreRefusedWithTheReason(String option, String value, String message) {
         useStandIn();
         Cli.run("train", "--dataset", "smnist", "--offline", "--out", dir.resolve("run").toString(), option, value)
                 .failsWith(1, message);
         assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void augmentIsKeptInTheRunAndRefusedWhereTokensHaveNoRows() throws Exception {
+        useStandIn();
+        Path out = dir.resolve("run");
+        Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--epochs", "1", "--augment", "flip")).succeeds();
+        assertThat(Files.readString(out.resolve(Trainer.SUMMARY))).contains("\"augment\" : \"flip\"");
+        Cli.run(args(out, "--resume")).succeeds();
+        Cli.run(args(out, "--resume", "--augment", "none")).failsWith(1, "augment \"flip\" → \"none\"");
+
+        Path permuted = dir.resolve("permuted");
+        Cli.run("train", "--dataset", "psmnist", "--offline", "--augment", "flip", "--out", permuted.toString())
+                .failsWith(1, "--augment flip mirrors image rows, but the tokens of psmnist are not pixels row by row");
+        assertThat(permuted).doesNotExist();
     }
 
     @Test

@@ -39,6 +39,11 @@ public interface Dataset {
         return task().dInput();
     }
 
+    /** Tokens per image row, or 0 if the tokens are not pixels in row order: see {@link SequenceTask#rowWidth()}. */
+    default int rowWidth() {
+        return task().rowWidth();
+    }
+
     /** Number of classes. */
     default int nClasses() {
         return task().nClasses();

@@ -81,6 +81,16 @@ public enum SequenceTask {
         return corpus;
     }
 
+    /**
+     * Tokens per image row when the tokens are the pixels in row-major order, as for every task but
+     * psMNIST: 28 for the MNIST-like tasks, 32 for CIFAR-10. 0 for psMNIST, whose permuted tokens have
+     * no rows (so nothing that needs the image's geometry, such as mirroring it, applies there).
+     */
+    public int rowWidth() {
+        if (this == PSMNIST) return 0;
+        return corpus == Corpus.CIFAR10 ? 32 : 28;
+    }
+
     /** Bytes of one raw image: 784 (28×28) for MNIST-like tasks, 3072 (3 planes of 32×32) for CIFAR-10. */
     public int rawSize() {
         return corpus == Corpus.CIFAR10 ? 3 * CIFAR_PLANE : length;

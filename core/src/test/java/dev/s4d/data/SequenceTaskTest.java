@@ -30,6 +30,26 @@ class SequenceTaskTest {
     }
 
     @Test
+    void rowWidthIsWhereTheSecondRowsFirstPixelLands() {
+        assertThat(SequenceTask.PSMNIST.rowWidth()).isZero();
+        for (SequenceTask t : SequenceTask.values()) {
+            if (t == SequenceTask.PSMNIST) continue;
+            int w = t.rowWidth();
+            assertThat(t.length() % w).as(t.id()).isZero();
+            byte[] raw = new byte[t.rawSize()];
+            raw[w] = (byte) 255;                              // row 1, column 0 (of the first plane for CIFAR-10)
+            float[] out = new float[t.length() * t.dInput()];
+            float[] blank = new float[out.length];
+            t.encode(raw, 0, out, 0);
+            t.encode(new byte[t.rawSize()], 0, blank, 0);
+            for (int i = 0; i < out.length; i++) {
+                if (i == w * t.dInput()) assertThat(out[i]).as(t.id()).isNotEqualTo(blank[i]);
+                else assertThat(out[i]).as(t.id() + " at " + i).isEqualTo(blank[i]);
+            }
+        }
+    }
+
+    @Test
     void mnistPixelOver255() {
         byte[] raw = new byte[784];
         raw[0] = (byte) 255;

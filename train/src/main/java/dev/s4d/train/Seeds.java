@@ -11,9 +11,9 @@ final class Seeds {
     private Seeds() {
     }
 
-    /** Independent streams of one run; the values only need to differ. */
+    /** Independent streams of one run; the values only need to differ. New ones go last: the ordinal is part of every derived seed. */
     enum Stream {
-        VALIDATION_SPLIT, EPOCH_ORDER, DROPOUT
+        VALIDATION_SPLIT, EPOCH_ORDER, DROPOUT, AUGMENT
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.List;
  * @param valFraction     share of the training split held out for validation, in [0, 1)
  * @param threads         worker threads of the gradient source and of evaluation
  * @param checkpointEvery steps between checkpoints inside an epoch; 0 checkpoints at epoch ends only
+ * @param augment         what is done to training images; a checkpoint from before this setting
+ *                        existed reads as {@link Augmentation#NONE}
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -41,7 +43,8 @@ public record TrainConfig(
         @JsonProperty("seed") long seed,
         @JsonProperty("val_fraction") double valFraction,
         @JsonProperty("threads") int threads,
-        @JsonProperty("checkpoint_every") int checkpointEvery) {
+        @JsonProperty("checkpoint_every") int checkpointEvery,
+        @JsonProperty("augment") Augmentation augment) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -61,6 +64,7 @@ public record TrainConfig(
         if (checkpointEvery < 0) {
             throw new IllegalArgumentException("checkpoint_every must be non-negative (0: epoch ends only), got " + checkpointEvery);
         }
+        if (augment == null) augment = Augmentation.NONE;
     }
 
     private static void requireNonNegative(String name, double v) {
@@ -74,17 +78,17 @@ public record TrainConfig(
     /**
      * The reference recipe (REFERENCE.md §2): AdamW at 0.01 with weight decay 0.01, the SSM group at
      * 0.001 without decay, batch 64, dropout 0.1, cosine decay without warm-up, no clipping; 10% of the
-     * training split for validation, a checkpoint every 100 steps, all cores.
+     * training split for validation, a checkpoint every 100 steps, all cores, no augmentation.
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
-                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100);
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE);
     }
 
     /** The same settings on another number of threads: the one thing a resumed run may change. */
     public TrainConfig withThreads(int n) {
         return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps,
-                warmupSteps, clipNorm, dropout, seed, valFraction, n, checkpointEvery);
+                warmupSteps, clipNorm, dropout, seed, valFraction, n, checkpointEvery, augment);
     }
 
     /** Name endings of the SSM group: step size and state matrix, the parameters the reference trains gently. */

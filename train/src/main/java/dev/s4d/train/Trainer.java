@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * Trains a model: epochs of shuffled mini-batches, AdamW with the warm-up/cosine schedule, validation
@@ -30,8 +31,8 @@ import java.util.Map;
  * validation accuracy so far), {@value #LAST} (the final model), {@link MetricsFiles} and
  * {@value #SUMMARY}. All are replaced atomically.
  *
- * <p>Reproducibility: the validation split, each epoch's order and each step's dropout seed follow from
- * the seed and the position alone, and a checkpoint holds the exact float state; so for a gradient
+ * <p>Reproducibility: the validation split, each epoch's order, each step's dropout seed and which of its
+ * samples are mirrored ({@link Augmentation}) follow from the seed and the position alone, and a checkpoint holds the exact float state; so for a gradient
  * source that is deterministic for a fixed thread count, a run resumed from any checkpoint takes
  * bit-for-bit the steps the uninterrupted run takes.
  */
@@ -70,6 +71,7 @@ public final class Trainer {
      * @throws IllegalStateException if the output directory already holds a checkpoint
      */
     public TrainResult start(S4DModel initial, Dataset train, Dataset test) throws IOException {
+        requireRows(train);
         Path existing = outDir.resolve(CHECKPOINT);
         if (Files.exists(existing)) {
             throw new IllegalStateException(outDir + " already holds a checkpoint (" + existing.getFileName()
@@ -91,6 +93,7 @@ public final class Trainer {
             throw new IllegalArgumentException("the checkpoint was made with the settings " + Checkpoint.toJson(checkpoint.trainConfig())
                     + " but this run has " + Checkpoint.toJson(config) + "; a resumed run keeps its settings (only threads may change)");
         }
+        requireRows(train);
         DataFingerprint data = DataFingerprint.of(train);
         if (!data.equals(checkpoint.data())) {
             throw new IllegalArgumentException("the checkpoint trained on " + checkpoint.data().describe() + " but this run has "
@@ -112,6 +115,14 @@ public final class Trainer {
         listener.info(String.format(Locale.ROOT, "resuming at step %d (epoch %d, batch %d)",
                 checkpoint.step(), checkpoint.epoch() + 1, checkpoint.batchInEpoch() + 1));
         return run.execute(train, test);
+    }
+
+    /** Mirroring needs image rows; refused before anything is written. */
+    private void requireRows(Dataset train) {
+        if (config.augment() == Augmentation.FLIP && train.rowWidth() == 0) {
+            throw new IllegalArgumentException("augmentation 'flip' mirrors image rows, but the tokens of " + train.name()
+                    + " are not pixels row by row");
+        }
     }
 
     /** The mutable state of one run, from start or resume to the end. */
@@ -178,9 +189,14 @@ public final class Trainer {
             int count = Math.min(config.batchSize(), order.length - from);
             float[][] sequences = count == buffer.length ? buffer : Arrays.copyOf(buffer, count);
             int[] labels = new int[count];
+            SplittableRandom coin = config.augment() == Augmentation.NONE ? null
+                    : new SplittableRandom(Seeds.derive(config.seed(), Seeds.Stream.AUGMENT, step));
             for (int i = 0; i < count; i++) {
                 train.sequence(order[from + i], sequences[i], 0);
                 labels[i] = train.label(order[from + i]);
+                if (coin != null && coin.nextBoolean()) {
+                    Augmentation.mirrorRows(sequences[i], 0, train.length(), train.dInput(), train.rowWidth());
+                }
             }
             double factor = schedule.factor(step);
             GradientSource.BatchStats stats = gradients.compute(params, grads, sequences, labels,

@@ -16,6 +16,7 @@ import dev.s4d.model.S4DModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -209,6 +210,86 @@ class TrainerTest {
         assertThat(epochs.get(2)).isNotEqualTo(epochs.get(1));
     }
 
+    /** Each batch the gradient source saw, its sequences as text. */
+    private static GradientSource recording(List<List<String>> batches) {
+        return (params, grads, sequences, labels, seed) -> {
+            List<String> batch = new ArrayList<>();
+            for (float[] s : sequences) batch.add(Arrays.toString(s));
+            batches.add(batch);
+            return gradients().compute(params, grads, sequences, labels, seed);
+        };
+    }
+
+    @Test
+    void flipMirrorsAboutHalfTheTrainingSamplesAndAResumedRunTheSameOnes() throws Exception {
+        TrainConfig flip = TrainingFixtures.config(Augmentation.FLIP);
+        Set<String> originals = new HashSet<>();
+        Set<String> mirrors = new HashSet<>();
+        for (int i = 0; i < data.size(); i++) {
+            float[] x = data.sequence(i);
+            originals.add(Arrays.toString(x));
+            Augmentation.mirrorRows(x, 0, x.length, 1, 4);
+            mirrors.add(Arrays.toString(x));
+        }
+        List<List<String>> straight = new ArrayList<>();
+        new Trainer(flip, recording(straight), dir.resolve("straight"), TrainListener.silent()).start(TrainingFixtures.model(), data, test);
+        List<String> seen = straight.stream().flatMap(List::stream).toList();
+        assertThat(seen).hasSize(270).allMatch(s -> originals.contains(s) || mirrors.contains(s));
+        long mirrored = seen.stream().filter(mirrors::contains).count();
+        assertThat(mirrored).isBetween(100L, 170L);               // 135 expected; 100 and 170 are 4 sigma away
+
+        Path out = dir.resolve("crashed");
+        assertThatThrownBy(() -> new Trainer(flip, new CrashingAt(recording(new ArrayList<>()), 19), out, TrainListener.silent())
+                .start(TrainingFixtures.model(), data, test)).hasMessage("simulated crash");
+        List<List<String>> resumed = new ArrayList<>();
+        new Trainer(flip, recording(resumed), out, TrainListener.silent()).resume(Checkpoint.read(out.resolve(Trainer.CHECKPOINT)), data, test);
+        assertThat(resumed).isEqualTo(straight.subList(15, 36));
+
+        // Without rows to mirror (psMNIST's permuted tokens) the run is refused before it starts.
+        assertThatThrownBy(() -> new Trainer(flip, gradients(), dir.resolve("rowless"), TrainListener.silent())
+                .start(TrainingFixtures.model(), new Rowless(data), test))
+                .hasMessageContaining("augmentation 'flip' mirrors image rows").hasMessageContaining("synthetic");
+        assertThat(dir.resolve("rowless")).doesNotExist();
+    }
+
+    /** A dataset whose tokens are not pixels row by row. */
+    private record Rowless(Dataset inner) implements Dataset {
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public dev.s4d.data.SequenceTask task() {
+            return dev.s4d.data.SequenceTask.PSMNIST;
+        }
+
+        @Override
+        public int size() {
+            return inner.size();
+        }
+
+        @Override
+        public int length() {
+            return inner.length();
+        }
+
+        @Override
+        public int label(int i) {
+            return inner.label(i);
+        }
+
+        @Override
+        public void sequence(int i, float[] out, int off) {
+            inner.sequence(i, out, off);
+        }
+
+        @Override
+        public Dataset slice(int from, int to) {
+            return new Rowless(inner.slice(from, to));
+        }
+    }
+
     @Test
     void aNonFiniteGradientStopsTheRunNamingParameterAndStep() throws Exception {
         int[] calls = new int[1];
@@ -246,7 +327,7 @@ class TrainerTest {
     void withoutValidationThereIsNoBestModelAndTheValidationColumnsAreEmpty() throws Exception {
         TrainConfig c = TrainingFixtures.config();
         TrainConfig noVal = new TrainConfig(1, c.batchSize(), c.lr(), c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
-                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.0, c.threads(), c.checkpointEvery());
+                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.0, c.threads(), c.checkpointEvery(), c.augment());
         Path out = dir.resolve("run");
         TrainResult r = new Trainer(noVal, gradients(), out, TrainListener.silent()).start(TrainingFixtures.model(), data, null);
         assertThat(r.steps()).isEqualTo(13);
@@ -268,7 +349,7 @@ class TrainerTest {
         Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
         TrainConfig c = TrainingFixtures.config();
         TrainConfig otherLr = new TrainConfig(c.epochs(), c.batchSize(), 0.02, c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
-                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), c.valFraction(), c.threads(), c.checkpointEvery());
+                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), c.valFraction(), c.threads(), c.checkpointEvery(), c.augment());
         assertThatThrownBy(() -> new Trainer(otherLr, gradients(), out, TrainListener.silent()).resume(checkpoint, data, test))
                 .hasMessageContaining("\"lr\":0.01").hasMessageContaining("\"lr\":0.02").hasMessageContaining("keeps its settings");
         assertThatThrownBy(() -> new Trainer(c, gradients(), out, TrainListener.silent()).resume(checkpoint, data.limit(99), test))

@@ -25,7 +25,12 @@ final class TrainingFixtures {
 
     /** Three epochs of 90 training samples in batches of 8 (12 steps each, the last batch of 2), 10 held out. */
     static TrainConfig config() {
-        return new TrainConfig(3, 8, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 4, 0.0, 0.2, 11L, 0.1, 1, 5);
+        return config(Augmentation.NONE);
+    }
+
+    /** {@link #config()} with the given augmentation. */
+    static TrainConfig config(Augmentation augment) {
+        return new TrainConfig(3, 8, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 4, 0.0, 0.2, 11L, 0.1, 1, 5, augment);
     }
 
     /**
@@ -43,7 +48,7 @@ final class TrainingFixtures {
         return new ArrayDataset("synthetic", x, y, 0, n);
     }
 
-    /** A dataset over in-memory arrays; the task only names it (lengths are the arrays'). */
+    /** A dataset over in-memory arrays; the task only names it (lengths are the arrays', each a 4×4 image). */
     record ArrayDataset(String name, float[][] x, int[] y, int from, int to) implements Dataset {
         @Override
         public SequenceTask task() {
@@ -58,6 +63,11 @@ final class TrainingFixtures {
         @Override
         public int length() {
             return LENGTH;
+        }
+
+        @Override
+        public int rowWidth() {
+            return 4;
         }
 
         @Override
