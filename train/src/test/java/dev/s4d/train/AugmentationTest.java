@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.s4d.data.SequenceTask;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Mirroring image rows, the names, and checkpoints from before augmentation existed. */
 class AugmentationTest {
@@ -21,6 +25,28 @@ class AugmentationTest {
         float[] back = new float[x.length];
         System.arraycopy(buffer, 1, back, 0, x.length);
         assertThat(back).containsExactly(x);
+    }
+
+    /** Mirroring the encoded sequence equals encoding the mirrored picture, for every task with rows. */
+    @ParameterizedTest
+    @EnumSource(value = SequenceTask.class, names = "PSMNIST", mode = EnumSource.Mode.EXCLUDE)
+    void mirroringTheSequenceIsMirroringThePicture(SequenceTask task) {
+        int w = task.rowWidth();
+        int plane = task.corpus() == dev.s4d.data.Corpus.CIFAR10 ? 1024 : 784;
+        byte[] raw = new byte[task.rawSize()];
+        new SplittableRandom(3).nextBytes(raw);
+        byte[] mirroredRaw = new byte[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            int p = i % plane;                               // position within its colour plane
+            mirroredRaw[i - p + (p - p % w) + (w - 1 - p % w)] = raw[i];
+        }
+        float[] x = new float[task.length() * task.dInput()];
+        float[] expected = new float[x.length];
+        task.encode(raw, 0, x, 0);
+        task.encode(mirroredRaw, 0, expected, 0);
+        assertThat(x).isNotEqualTo(expected);
+        Augmentation.mirrorRows(x, 0, task.length(), task.dInput(), w);
+        assertThat(x).containsExactly(expected);
     }
 
     @Test
