@@ -40,7 +40,7 @@ final class CliFiles {
     static S4DModel loadModel(Path file, ImportOptions options) throws IOException {
         if (isQuantised(file)) {
             throw new IllegalArgumentException(file + " is a quantised model (written by s4d quantize), and this command takes a"
-                    + " float model: run a quantised one with s4d loihi --model " + file + " (--stream for token by token),"
+                    + " float model: run a quantised one with s4d loihi --model " + file + " (--stream for token by token, or s4d live),"
                     + " or pass the float model it was quantised from");
         }
         return ModelFiles.load(file, options);

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
                 "Latency, throughput and energy are modelled from the engine's operation counts and the constants of"
                         + " docs/COST_MODEL.md; they are set beside this machine's measured float recurrent engine and the paper's ratios.",
                 "--stream replays the samples token by token through K streams of the integer engine, as live input would"
-                        + " arrive, and reports this CPU's per-step latency as well."})
+                        + " arrive, and reports this CPU's per-step latency as well; s4d live takes your own tokens instead."})
 final class LoihiCommand extends CliCommand {
 
     @Option(names = "--model", required = true, paramLabel = "Q", description = "Quantised model file (s4d quantize).")

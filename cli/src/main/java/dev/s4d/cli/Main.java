@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvalCommand.class,
                 StreamCommand.class,
+                LiveCommand.class,
                 BenchCommand.class,
                 QuantizeCommand.class,
                 LoihiCommand.class,

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = {"Replay samples token by token through the recurrent engine and report latency and throughput.",
-                "Each of K streams takes the next sample when it finishes one; every step feeds one token to each stream."})
+                "Each of K streams takes the next sample when it finishes one; every step feeds one token to each stream.",
+                "For your own tokens as they arrive, use s4d live."})
 final class StreamCommand extends CliCommand {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")

@@ -26,6 +26,8 @@ class HelpAndUsageTest {
                 Arguments.of("eval", new String[]{"--model", "--dataset", "--split", "--limit", "--data-dir", "--offline",
                         "--engine", "--batch", "--predictions"}),
                 Arguments.of("stream", new String[]{"--model", "--dataset", "--limit", "--data-dir", "--offline", "--streams", "--threads"}),
+                Arguments.of("live", new String[]{"--model", "--input", "--streams", "--format", "--threads", "--sigma-delta", "--report",
+                        "--prenorm"}),
                 Arguments.of("bench", new String[]{"--model", "--preset", "--flavour", "--length", "--streams", "--batch",
                         "--repeats", "--peak-gflops", "--only"}),
                 Arguments.of("quantize", new String[]{"--model", "--dataset", "--out", "--weight-bits", "--coefficient-bits",
@@ -53,7 +55,7 @@ class HelpAndUsageTest {
     @Test
     void topLevelHelpListsEveryCommand() {
         Cli.Result r = Cli.run("--help").succeeds();
-        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "stream", "bench",
+        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "stream", "live", "bench",
                 "quantize", "loihi", "ablate", "help");
     }
 

@@ -1,0 +1,137 @@
+package dev.s4d.cli;
+
+import dev.s4d.engine.RecurrentEngine;
+import dev.s4d.engine.TokenStreams;
+import dev.s4d.io.AtomicFiles;
+import dev.s4d.kernel.Kernels;
+import dev.s4d.loihi.chip.ChipOptions;
+import dev.s4d.loihi.chip.ChipStreams;
+import dev.s4d.loihi.chip.FixedPointEngine;
+import dev.s4d.loihi.cost.CostReport;
+import dev.s4d.loihi.quant.QuantizedModel;
+import dev.s4d.loihi.quant.QuantizedModelFiles;
+import java.io.BufferedReader;
+import java.io.FilterInputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The user's own tokens, live: lines of numbers in (stdin or a file), a prediction out after every
+ * token. A float model runs in the recurrent engine, a quantised one in the fixed-point engine, which
+ * also reports what these tokens would cost on Loihi 2.
+ */
+@Command(name = "live", mixinStandardHelpOptions = true,
+        description = {"Run your own tokens through a model as they arrive: one token per input line, one prediction per token out.",
+                "Input lines: 'v1,v2,...' (d_input numbers, commas or spaces) for stream 0; 'NAME: v1,...' for the stream NAME;"
+                        + " 'NAME: reset' starts that stream's next sequence; 'NAME: close' frees its slot; '#' starts a comment.",
+                "Output (text): stream, tokens seen, predicted class, its softmax probability, tab-separated; --format jsonl adds the logits.",
+                "A float model runs in the recurrent engine; a quantised one (s4d quantize) in the fixed-point engine, and the"
+                        + " modelled Loihi 2 cost of the tokens seen is printed at the end (stderr).",
+                "A line that cannot be used is reported on stderr with its number and skipped; the exit code is then 1."})
+final class LiveCommand extends CliCommand {
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Float model, or quantised model (s4d quantize).")
+    Path model;
+
+    @Option(names = "--input", paramLabel = "FILE", description = "Token lines to read ('-', the default: standard input).")
+    String input = "-";
+
+    @Option(names = "--streams", paramLabel = "K", description = "Streams open at once (default 64).")
+    int streams = 64;
+
+    @Option(names = "--format", paramLabel = "text|jsonl", description = "Prediction lines as text (default) or JSON lines with logits.")
+    String format = "text";
+
+    @Option(names = "--threads", description = "Threads stepping the streams (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--sigma-delta", arity = "0..1", fallbackValue = "0", paramLabel = "THRESHOLD",
+            description = "Quantised models only: senders send only changes reaching THRESHOLD × their calibrated range.")
+    Double sigmaDelta;
+
+    @Option(names = "--report", paramLabel = "FILE.json", description = "Quantised models only: write the Loihi 2 cost report of the tokens seen as JSON.")
+    Path report;
+
+    @Mixin
+    ImportMixin importOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (streams < 1) throw new IllegalArgumentException("--streams must be at least 1, got " + streams);
+        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        LiveSession.Format fmt = switch (format) {
+            case "text" -> LiveSession.Format.TEXT;
+            case "jsonl" -> LiveSession.Format.JSONL;
+            default -> throw new IllegalArgumentException("unknown --format '" + format + "', expected text or jsonl");
+        };
+        if (!input.equals("-")) CliFiles.requireFile(Path.of(input), "input file");
+        boolean quantised = CliFiles.isQuantised(model);
+        if (!quantised && (sigmaDelta != null || report != null)) {
+            throw new IllegalArgumentException((sigmaDelta != null ? "--sigma-delta" : "--report") + " needs a quantised model (s4d quantize); "
+                    + model + " is a float model");
+        }
+        if (report != null) CliFiles.requireWritable(report, "report");
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        PrintWriter err = spec.commandLine().getErr();
+        LiveSession.Summary s;
+        try (BufferedReader in = reader()) {
+            if (quantised) {
+                s = runChip(in, fmt, nThreads, err);
+            } else {
+                RecurrentEngine engine = RecurrentEngine.compile(CliFiles.loadModel(model, importOptions.options()), Kernels.best(), nThreads);
+                try (TokenStreams ts = engine.open(streams)) {
+                    s = new LiveSession(ts, out(), err, fmt).run(in);
+                }
+            }
+        }
+        err.printf(Locale.ROOT, "s4d live: %,d tokens on %d stream(s), %d line(s) refused%s%n", s.tokens(), s.streamsSeen(), s.refusedLines(),
+                s.timedSteps() == 0 ? "" : String.format(Locale.ROOT, "; engine step p50 %.1f µs, p99 %.1f µs", s.p50Micros(), s.p99Micros()));
+        return s.refusedLines() == 0 ? 0 : 1;
+    }
+
+    private LiveSession.Summary runChip(BufferedReader in, LiveSession.Format fmt, int nThreads, PrintWriter err) throws Exception {
+        QuantizedModel q = QuantizedModelFiles.load(model);
+        ChipOptions options = new ChipOptions(sigmaDelta != null, sigmaDelta == null ? 0 : sigmaDelta, nThreads);
+        FixedPointEngine engine = FixedPointEngine.compile(q, options);
+        try (ChipStreams cs = engine.open(streams)) {
+            LiveSession.Summary s = new LiveSession(cs, out(), err, fmt).run(in);
+            // With no token there is nothing to cost: every per-token figure would be 0/0.
+            if (s.tokens() > 0) {
+                CostReport cost = ChipCost.report(engine.topology(), q.quant(), options.sigmaDelta(), cs.counters());
+                err.println("modelled on Loihi 2 for these tokens (docs/COST_MODEL.md):");
+                err.println(cost.toText());
+                if (report != null) {
+                    AtomicFiles.write(report, (cost.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
+                    err.println("report written to " + report);
+                }
+            } else if (report != null) {
+                err.println("no token was read, so there is no cost to report; " + report + " not written");
+            }
+            return s;
+        }
+    }
+
+    /**
+     * Bytes that are not UTF-8 become U+FFFD (InputStreamReader's default) and so a "not a number"
+     * line error, rather than one exception that ends the session. Standard input is not closed at
+     * the end: it belongs to whoever runs the command.
+     */
+    private BufferedReader reader() throws java.io.IOException {
+        InputStream bytes = input.equals("-")
+                ? new FilterInputStream(System.in) {
+                    @Override
+                    public void close() {
+                    }
+                }
+                : Files.newInputStream(Path.of(input));
+        return new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8));
+    }
+}
