@@ -15,6 +15,8 @@ import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The user's own tokens, live: lines of numbers in (stdin or a file), a prediction out after every
- * token. A float model runs in the recurrent engine, a quantised one in the fixed-point engine, which
+ * The user's own tokens, live: lines of numbers in (stdin, a file, or TCP clients), a prediction out
+ * after every token. A float model runs in the recurrent engine, a quantised one in the fixed-point engine, which
  * also reports what these tokens would cost on Loihi 2.
  */
 @Command(name = "live", mixinStandardHelpOptions = true,
@@ -35,7 +37,9 @@ import picocli.CommandLine.Option;
                 "Output (text): stream, tokens seen, predicted class, its softmax probability, tab-separated; --format jsonl adds the logits.",
                 "A float model runs in the recurrent engine; a quantised one (s4d quantize) in the fixed-point engine, and the"
                         + " modelled Loihi 2 cost of the tokens seen is printed at the end (stderr).",
-                "A line that cannot be used is reported on stderr with its number and skipped; the exit code is then 1."})
+                "A line that cannot be used is reported on stderr with its number and skipped; the exit code is then 1.",
+                "--listen serves TCP clients instead: each sends such lines and reads its own predictions on the same connection"
+                        + " (a refused line gets 'error<TAB>line N: reason'); tokens that arrive together share one engine step."})
 final class LiveCommand extends CliCommand {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Float model, or quantised model (s4d quantize).")
@@ -63,16 +67,30 @@ final class LiveCommand extends CliCommand {
     @Mixin
     ImportMixin importOptions;
 
+    @Option(names = "--listen", paramLabel = "[HOST:]PORT",
+            description = "Serve TCP clients instead of reading --input: each sends token lines and reads its predictions"
+                    + " (and 'error<TAB>line N: ...' for a refused line) on the same connection; HOST defaults to 127.0.0.1.")
+    String listen;
+
+    /** Counted down when the command has printed everything, which a Ctrl-C on a server waits for. */
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+
     @Override
     public Integer call() throws Exception {
+        try {
+            return live();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private int live() throws Exception {
         if (streams < 1) throw new IllegalArgumentException("--streams must be at least 1, got " + streams);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        LiveSession.Format fmt = switch (format) {
-            case "text" -> LiveSession.Format.TEXT;
-            case "jsonl" -> LiveSession.Format.JSONL;
-            default -> throw new IllegalArgumentException("unknown --format '" + format + "', expected text or jsonl");
-        };
-        if (!input.equals("-")) CliFiles.requireFile(Path.of(input), "input file");
+        LiveOutput.Format fmt = LiveOutput.format(format);
+        InetSocketAddress address = listen == null ? null : address(listen);
+        if (address != null && !input.equals("-")) throw new IllegalArgumentException("--input and --listen exclude each other");
+        if (address == null && !input.equals("-")) CliFiles.requireFile(Path.of(input), "input file");
         boolean quantised = CliFiles.isQuantised(model);
         if (!quantised && (sigmaDelta != null || report != null)) {
             throw new IllegalArgumentException((sigmaDelta != null ? "--sigma-delta" : "--report") + " needs a quantised model (s4d quantize); "
@@ -81,30 +99,19 @@ final class LiveCommand extends CliCommand {
         if (report != null) CliFiles.requireWritable(report, "report");
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter err = spec.commandLine().getErr();
-        LiveSession.Summary s;
-        try (BufferedReader in = reader()) {
-            if (quantised) {
-                s = runChip(in, fmt, nThreads, err);
-            } else {
-                RecurrentEngine engine = RecurrentEngine.compile(CliFiles.loadModel(model, importOptions.options()), Kernels.best(), nThreads);
-                try (TokenStreams ts = engine.open(streams)) {
-                    s = new LiveSession(ts, out(), err, fmt).run(in);
-                }
+        if (!quantised) {
+            RecurrentEngine engine = RecurrentEngine.compile(CliFiles.loadModel(model, importOptions.options()), Kernels.best(), nThreads);
+            try (TokenStreams ts = engine.open(streams)) {
+                return run(new LiveRouter(ts), fmt, address, err);
             }
         }
-        err.printf(Locale.ROOT, "s4d live: %,d tokens on %d stream(s), %d line(s) refused%s%n", s.tokens(), s.streamsSeen(), s.refusedLines(),
-                s.timedSteps() == 0 ? "" : String.format(Locale.ROOT, "; engine step p50 %.1f µs, p99 %.1f µs", s.p50Micros(), s.p99Micros()));
-        return s.refusedLines() == 0 ? 0 : 1;
-    }
-
-    private LiveSession.Summary runChip(BufferedReader in, LiveSession.Format fmt, int nThreads, PrintWriter err) throws Exception {
         QuantizedModel q = QuantizedModelFiles.load(model);
         ChipOptions options = new ChipOptions(sigmaDelta != null, sigmaDelta == null ? 0 : sigmaDelta, nThreads);
         FixedPointEngine engine = FixedPointEngine.compile(q, options);
         try (ChipStreams cs = engine.open(streams)) {
-            LiveSession.Summary s = new LiveSession(cs, out(), err, fmt).run(in);
+            int code = run(new LiveRouter(cs), fmt, address, err);
             // With no token there is nothing to cost: every per-token figure would be 0/0.
-            if (s.tokens() > 0) {
+            if (cs.counters().tokens() > 0) {
                 CostReport cost = ChipCost.report(engine.topology(), q.quant(), options.sigmaDelta(), cs.counters());
                 err.println("modelled on Loihi 2 for these tokens (docs/COST_MODEL.md):");
                 err.println(cost.toText());
@@ -115,8 +122,67 @@ final class LiveCommand extends CliCommand {
             } else if (report != null) {
                 err.println("no token was read, so there is no cost to report; " + report + " not written");
             }
-            return s;
+            err.flush();
+            return code;
         }
+    }
+
+    /** Reads --input or serves --listen until the input ends or the server is stopped, then prints the summary. */
+    private int run(LiveRouter router, LiveOutput.Format fmt, InetSocketAddress address, PrintWriter err) throws Exception {
+        LiveRouter.Summary s;
+        long refused;
+        if (address == null) {
+            try (BufferedReader in = reader()) {
+                LiveSession.Summary r = new LiveSession(router, new LiveOutput(out(), fmt), err).run(in);
+                s = r.engine();
+                refused = r.refusedLines();
+            }
+        } else {
+            ServerSocket socket = new ServerSocket();
+            socket.bind(address);
+            try (LiveServer server = new LiveServer(router, fmt, socket, err)) {
+                err.printf("s4d live: listening on %s:%d (stop with Ctrl-C)%n", address.getHostString(), server.port());
+                err.flush();
+                // Ctrl-C or a TERM signal stops the server; the JVM then waits for this hook, and the hook for
+                // the summary and the cost report to be printed.
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    server.close();
+                    try {
+                        finished.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+                summarise(err, server.serve(), server.refusedLines());
+                // Refused lines were the clients' mistakes, told to them; the server itself did its job.
+                return 0;
+            }
+        }
+        summarise(err, s, refused);
+        return refused == 0 ? 0 : 1;
+    }
+
+    private static void summarise(PrintWriter err, LiveRouter.Summary s, long refused) {
+        err.printf(Locale.ROOT, "s4d live: %,d tokens on %d stream(s), %d line(s) refused%s%n", s.tokens(), s.streamsOpened(), refused,
+                s.timedSteps() == 0 ? "" : String.format(Locale.ROOT, "; engine step p50 %.1f µs, p99 %.1f µs", s.p50Micros(), s.p99Micros()));
+        err.flush();
+    }
+
+    /** "PORT" or "HOST:PORT"; port 0 picks a free one (printed when listening). */
+    static InetSocketAddress address(String spec) {
+        int colon = spec.lastIndexOf(':');
+        String host = colon < 0 ? "127.0.0.1" : spec.substring(0, colon);
+        String port = spec.substring(colon + 1);
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--listen expects [HOST:]PORT, got '" + spec + "': '" + port + "' is not a port number");
+        }
+        if (p < 0 || p > 65535) throw new IllegalArgumentException("--listen port must be 0..65535, got " + p);
+        InetSocketAddress a = new InetSocketAddress(host, p);
+        if (a.isUnresolved()) throw new IllegalArgumentException("--listen host '" + host + "' cannot be resolved");
+        return a;
     }
 
     /**

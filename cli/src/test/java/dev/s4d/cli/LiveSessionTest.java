@@ -48,7 +48,7 @@ class LiveSessionTest {
     private static Run run(TokenStreams streams, String input) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        LiveSession.Summary s = new LiveSession(streams, new PrintWriter(out), new PrintWriter(err), LiveSession.Format.JSONL)
+        LiveSession.Summary s = new LiveSession(new LiveRouter(streams), new LiveOutput(new PrintWriter(out), LiveOutput.Format.JSONL), new PrintWriter(err))
                 .run(new BufferedReader(new StringReader(input)));
         List<JsonNode> predictions = new ArrayList<>();
         for (String line : out.toString().split("\n")) if (!line.isBlank()) predictions.add(JSON.readTree(line));
@@ -108,8 +108,8 @@ class LiveSessionTest {
         float[][] seqs = sequences(3, 1);
         try (TokenStreams s = engine.open(4)) {
             Run r = run(s, interleaved(seqs));
-            assertThat(r.summary().tokens()).isEqualTo(3 * T);
-            assertThat(r.summary().streamsSeen()).isEqualTo(3);
+            assertThat(r.summary().engine().tokens()).isEqualTo(3 * T);
+            assertThat(r.summary().engine().streamsOpened()).isEqualTo(3);
             assertThat(r.summary().refusedLines()).isZero();
             for (int k = 0; k < 3; k++) assertSameAsAlone(engine::open, r.of("s" + k), seqs[k], false);
         }
@@ -139,14 +139,14 @@ class LiveSessionTest {
         }
         try (TokenStreams s = engine.open(3)) {
             Run r = run(s, rounds.toString());
-            assertThat(r.summary().tokens()).isEqualTo(3 * T);
-            assertThat(r.summary().timedSteps()).as("steps for %d rounds of 3 streams", T).isEqualTo(T);
+            assertThat(r.summary().engine().tokens()).isEqualTo(3 * T);
+            assertThat(r.summary().engine().timedSteps()).as("steps for %d rounds of 3 streams", T).isEqualTo(T);
             // Output order is input order.
             assertThat(r.predictions().stream().map(p -> p.get("stream").asText()).toList().subList(0, 6))
                     .containsExactly("a", "b", "c", "a", "b", "c");
         }
         try (TokenStreams s = engine.open(3)) {
-            assertThat(run(s, single.toString()).summary().timedSteps()).isEqualTo(T);
+            assertThat(run(s, single.toString()).summary().engine().timedSteps()).isEqualTo(T);
         }
     }
 
@@ -184,7 +184,7 @@ class LiveSessionTest {
             Run r = run(s, in.toString());
             assertSameAsAlone(engine::open, r.of("a"), seq, false);
             assertThat(r.summary().refusedLines()).isEqualTo(3);
-            assertThat(r.summary().streamsSeen()).isEqualTo(1);
+            assertThat(r.summary().engine().streamsOpened()).isEqualTo(1);
             assertThat(r.err()).contains("line 4: expected a token of 2 numbers", "line 5: value 2 'NaN' is not finite", "line 6: expected");
         }
     }
@@ -198,7 +198,8 @@ class LiveSessionTest {
         try (TokenStreams s = engine.open(1)) {
             CompletableFuture<LiveSession.Summary> session = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new LiveSession(s, new PrintWriter(out), new PrintWriter(new StringWriter()), LiveSession.Format.TEXT).run(in);
+                    return new LiveSession(new LiveRouter(s), new LiveOutput(new PrintWriter(out), LiveOutput.Format.TEXT),
+                            new PrintWriter(new StringWriter())).run(in);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -213,7 +214,7 @@ class LiveSessionTest {
                 assertThat(out.toString().lines().toList().get(t - 1)).startsWith("0\t" + t + "\t");
             }
             source.close();
-            assertThat(session.get(20, TimeUnit.SECONDS).tokens()).isEqualTo(3);
+            assertThat(session.get(20, TimeUnit.SECONDS).engine().tokens()).isEqualTo(3);
         }
     }
 }
