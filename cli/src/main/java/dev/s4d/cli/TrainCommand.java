@@ -91,8 +91,9 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--seed", description = "Seed of initialisation, validation split, shuffling and dropout (default 0).")
     Long seed;
 
-    @Option(names = "--augment", paramLabel = "none|flip", description = "flip: mirror each training image left to right with"
-            + " probability 1/2 (tasks whose tokens are pixels row by row, so not psmnist; suits scifar and sfashion). Default none.")
+    @Option(names = "--augment", paramLabel = "none|flip|translate|flip+translate", description = "flip: mirror each training image"
+            + " left to right with probability 1/2 (suits scifar and sfashion); translate: move it by up to 1/8 of its width across and"
+            + " down (4 pixels for CIFAR, 3 for MNIST), filling with 0. Tasks whose tokens are pixels row by row, so not psmnist. Default none.")
     String augment;
 
     @Option(names = "--val-fraction", description = "Share of the training split held out for validation, in [0, 1) (default 0.1).")
@@ -121,8 +122,9 @@ final class TrainCommand extends CliCommand {
         }
         TrainConfig config = settings(TrainConfig.defaults());
         SequenceTask task = data.task();
-        if (config.augment() == Augmentation.FLIP && task.rowWidth() == 0) {
-            throw new IllegalArgumentException("--augment flip mirrors image rows, but the tokens of " + task.id() + " are not pixels row by row");
+        if (config.augment().needsRows() && task.rowWidth() == 0) {
+            throw new IllegalArgumentException("--augment " + config.augment().id() + " works on image rows, but the tokens of " + task.id()
+                    + " are not pixels row by row");
         }
         S4DModel given = init == null ? null : CliFiles.loadModel(init, architecture.importOptions());
         ModelConfig modelConfig = given == null ? architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()))

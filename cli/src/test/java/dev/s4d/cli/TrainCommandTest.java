@@ -168,7 +168,7 @@ class TrainCommandTest {
             --threads       | 0    | threads must be at least 1, got 0
             --d-state       | 3    | d_state must be even
             --checkpoint-every | -1 | checkpoint_every must be non-negative
-            --augment       | crop | unknown augmentation 'crop', expected one of [none, flip]
+            --augment       | crop | unknown augmentation 'crop', expected one of [none, flip, translate, flip+translate]
             """)
     void badValuesAreRefusedWithTheReason(String option, String value, String message) {
         useStandIn();
@@ -188,7 +188,9 @@ class TrainCommandTest {
 
         Path permuted = dir.resolve("permuted");
         Cli.run("train", "--dataset", "psmnist", "--offline", "--augment", "flip", "--out", permuted.toString())
-                .failsWith(1, "--augment flip mirrors image rows, but the tokens of psmnist are not pixels row by row");
+                .failsWith(1, "--augment flip works on image rows, but the tokens of psmnist are not pixels row by row");
+        Cli.run("train", "--dataset", "psmnist", "--offline", "--augment", "flip+translate", "--out", permuted.toString())
+                .failsWith(1, "--augment flip+translate works on image rows");
         assertThat(permuted).doesNotExist();
     }
 

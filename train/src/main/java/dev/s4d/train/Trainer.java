@@ -117,11 +117,11 @@ public final class Trainer {
         return run.execute(train, test);
     }
 
-    /** Mirroring needs image rows; refused before anything is written. */
+    /** Mirroring and moving pictures need image rows; refused before anything is written. */
     private void requireRows(Dataset train) {
-        if (config.augment() == Augmentation.FLIP && train.rowWidth() == 0) {
-            throw new IllegalArgumentException("augmentation 'flip' mirrors image rows, but the tokens of " + train.name()
-                    + " are not pixels row by row");
+        if (config.augment().needsRows() && train.rowWidth() == 0) {
+            throw new IllegalArgumentException("augmentation '" + config.augment().id() + "' works on image rows, but the tokens of "
+                    + train.name() + " are not pixels row by row");
         }
     }
 
@@ -194,9 +194,7 @@ public final class Trainer {
             for (int i = 0; i < count; i++) {
                 train.sequence(order[from + i], sequences[i], 0);
                 labels[i] = train.label(order[from + i]);
-                if (coin != null && coin.nextBoolean()) {
-                    Augmentation.mirrorRows(sequences[i], 0, train.length(), train.dInput(), train.rowWidth());
-                }
+                if (coin != null) config.augment().apply(sequences[i], train.length(), train.dInput(), train.rowWidth(), coin);
             }
             double factor = schedule.factor(step);
             GradientSource.BatchStats stats = gradients.compute(params, grads, sequences, labels,

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Mirroring image rows, the names, and checkpoints from before augmentation existed. */
+/** Mirroring and moving pictures, the draws, the names, and checkpoints from before augmentation existed. */
 class AugmentationTest {
 
     @Test
@@ -50,18 +50,99 @@ class AugmentationTest {
     }
 
     @Test
+    void translateMovesThePictureFillingWithZero() {
+        // three rows of four tokens, one feature: token (r, c) holds 10(r + 1) + c + 1
+        float[] x = {11, 12, 13, 14, 21, 22, 23, 24, 31, 32, 33, 34};
+        float[] buffer = new float[x.length + 1];
+        System.arraycopy(x, 0, buffer, 1, x.length);
+        Augmentation.translate(buffer, 1, 12, 1, 4, 1, -1);   // one right, one up
+        assertThat(buffer).containsExactly(0, 0, 21, 22, 23, 0, 31, 32, 33, 0, 0, 0, 0);
+        float[] y = x.clone();
+        Augmentation.translate(y, 0, 12, 1, 4, -2, 2);        // two left, two down
+        assertThat(y).containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 13, 14, 0, 0);
+        float[] same = x.clone();
+        Augmentation.translate(same, 0, 12, 1, 4, 0, 0);
+        assertThat(same).containsExactly(x);
+        float[] gone = x.clone();
+        Augmentation.translate(gone, 0, 12, 1, 4, 4, 0);
+        assertThat(gone).containsOnly(0f);
+        // two features per token move together
+        float[] pairs = {1, -1, 2, -2, 3, -3, 4, -4};
+        Augmentation.translate(pairs, 0, 4, 2, 2, 1, 0);
+        assertThat(pairs).containsExactly(0, 0, 1, -1, 0, 0, 3, -3);
+    }
+
+    /** For MNIST pictures, where 0 encodes black, moving the sequence equals encoding the moved picture. */
+    @ParameterizedTest
+    @EnumSource(value = SequenceTask.class, names = {"SMNIST", "SFASHION"})
+    void translatingTheSequenceIsTranslatingThePicture(SequenceTask task) {
+        int w = task.rowWidth();
+        byte[] raw = new byte[task.rawSize()];
+        new SplittableRandom(4).nextBytes(raw);
+        int dx = -3;
+        int dy = 2;
+        byte[] movedRaw = new byte[raw.length];
+        for (int r = 0; r < w; r++) {
+            for (int c = 0; c < w; c++) {
+                int sr = r - dy;
+                int sc = c - dx;
+                if (sr >= 0 && sr < w && sc >= 0 && sc < w) movedRaw[r * w + c] = raw[sr * w + sc];
+            }
+        }
+        float[] x = new float[task.length()];
+        float[] expected = new float[x.length];
+        task.encode(raw, 0, x, 0);
+        task.encode(movedRaw, 0, expected, 0);
+        Augmentation.translate(x, 0, task.length(), 1, w, dx, dy);
+        assertThat(x).containsExactly(expected);
+    }
+
+    @Test
+    void flipDrawsOneCoinPerSampleAsBeforeAndTranslateTwoShiftsWithinAnEighthOfTheWidth() {
+        SplittableRandom rng = new SplittableRandom(11);
+        SplittableRandom replay = new SplittableRandom(11);
+        float[] picture = {1, 2, 3, 4, 5, 6, 7, 8};
+        for (int i = 0; i < 50; i++) {
+            float[] x = picture.clone();
+            Augmentation.FLIP.apply(x, 8, 1, 4, rng);
+            float[] mirrored = picture.clone();
+            Augmentation.mirrorRows(mirrored, 0, 8, 1, 4);
+            assertThat(x).containsExactly(replay.nextBoolean() ? mirrored : picture);
+        }
+        assertThat(Augmentation.maxShift(32)).isEqualTo(4);
+        assertThat(Augmentation.maxShift(28)).isEqualTo(3);
+        // A one-pixel marker in a 32 × 32 picture shows where each translation put it.
+        java.util.Set<Integer> dxs = new java.util.TreeSet<>();
+        java.util.Set<Integer> dys = new java.util.TreeSet<>();
+        for (int i = 0; i < 400; i++) {
+            float[] x = new float[1024];
+            x[16 * 32 + 16] = 1;
+            Augmentation.TRANSLATE.apply(x, 1024, 1, 32, rng);
+            int at = -1;
+            for (int j = 0; j < x.length; j++) if (x[j] == 1) at = j;
+            dxs.add(at % 32 - 16);
+            dys.add(at / 32 - 16);
+        }
+        assertThat(dxs).containsExactly(-4, -3, -2, -1, 0, 1, 2, 3, 4);
+        assertThat(dys).containsExactly(-4, -3, -2, -1, 0, 1, 2, 3, 4);
+    }
+
+    @Test
     void rowsMustTileTheSequence() {
         assertThatThrownBy(() -> Augmentation.mirrorRows(new float[16], 0, 16, 1, 5))
                 .hasMessageContaining("rows of 5 tokens do not tile a sequence of 16");
         assertThatThrownBy(() -> Augmentation.mirrorRows(new float[16], 0, 16, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Augmentation.translate(new float[16], 0, 16, 1, 5, 1, 1)).hasMessageContaining("rows of 5 tokens");
     }
 
     @Test
     void namesAndUnknownNames() {
         assertThat(Augmentation.parse("flip")).isEqualTo(Augmentation.FLIP);
         assertThat(Augmentation.parse("NONE")).isEqualTo(Augmentation.NONE);
+        assertThat(Augmentation.parse("flip+translate")).isEqualTo(Augmentation.FLIP_TRANSLATE);
+        assertThat(Augmentation.parse("translate")).isEqualTo(Augmentation.TRANSLATE);
         assertThatThrownBy(() -> Augmentation.parse("crop")).hasMessageContaining("unknown augmentation 'crop'")
-                .hasMessageContaining("[none, flip]");
+                .hasMessageContaining("[none, flip, translate, flip+translate]");
     }
 
     @Test

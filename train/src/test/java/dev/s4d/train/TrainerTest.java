@@ -248,7 +248,10 @@ class TrainerTest {
         // Without rows to mirror (psMNIST's permuted tokens) the run is refused before it starts.
         assertThatThrownBy(() -> new Trainer(flip, gradients(), dir.resolve("rowless"), TrainListener.silent())
                 .start(TrainingFixtures.model(), new Rowless(data), test))
-                .hasMessageContaining("augmentation 'flip' mirrors image rows").hasMessageContaining("synthetic");
+                .hasMessageContaining("augmentation 'flip' works on image rows").hasMessageContaining("synthetic");
+        assertThatThrownBy(() -> new Trainer(TrainingFixtures.config(Augmentation.TRANSLATE), gradients(), dir.resolve("rowless"),
+                TrainListener.silent()).start(TrainingFixtures.model(), new Rowless(data), test))
+                .hasMessageContaining("augmentation 'translate' works on image rows");
         assertThat(dir.resolve("rowless")).doesNotExist();
     }
 
