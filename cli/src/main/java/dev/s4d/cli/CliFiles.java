@@ -53,6 +53,6 @@ final class CliFiles {
     /** Whether an existing model file holds a quantised model (written by {@code s4d quantize}) rather than a float one. */
     static boolean isQuantised(Path file) throws IOException {
         requireFile(file, "model file");
-        return QuantizedModelFiles.KIND.equals(SafeTensors.readWithIntegers(file).metadata().get(ModelFiles.KIND_KEY));
+        return QuantizedModelFiles.KIND.equals(SafeTensors.metadata(file).get(ModelFiles.KIND_KEY));
     }
 }

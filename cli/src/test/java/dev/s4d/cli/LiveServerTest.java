@@ -212,7 +212,8 @@ class LiveServerTest {
         LiveRouter.Summary s = serving.get(20, TimeUnit.SECONDS);
         assertThat(s.tokens()).isEqualTo(2);
         assertThat(a.in.readLine()).isNull();
-        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), server.port()).close()).isInstanceOf(java.io.IOException.class);
+        // Not asserted: that a new connection to the old port is refused. On loopback a connect to a closed
+        // port in the ephemeral range can connect to itself (TCP simultaneous open), so such a check flickers.
     }
 
     @Test

@@ -205,40 +205,33 @@ public final class SafeTensors {
         return read(path, true);
     }
 
+    /**
+     * The metadata of a safetensors file, reading only its header (which is checked as fully as by
+     * {@link #readWithIntegers}, including that the tensors tile the data the file holds).
+     *
+     * @throws ModelFileException if the file is not a valid safetensors file of supported dtypes
+     * @throws IOException        if it cannot be read at all
+     */
+    public static Map<String, String> metadata(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readHeader(path, ch, true).metadata();
+        }
+    }
+
+    /** A checked header: the metadata, the entries in header order, and where and how long the data is. */
+    private record Header(Map<String, String> metadata, List<Entry> entries, long dataOffset, long dataLength) {
+    }
+
     private static Contents read(Path path, boolean integersAllowed) throws IOException {
         // Model files are small (< 10 MB), so the data is read into the heap once. Mapping would save a
         // copy but keeps the file locked on some platforms until GC, which breaks saving over it.
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new ModelFileException(path, "truncated: the file has " + size
-                        + " bytes, but a safetensors file starts with an 8-byte header length");
-            }
-            long headerLength = readFully(ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            long available = size - 8;
-            // Compared unsigned: a length with the top bit set is a huge number, not a negative one.
-            if (Long.compareUnsigned(headerLength, available) > 0) {
-                throw new ModelFileException(path, "header length " + Long.toUnsignedString(headerLength)
-                        + " runs past the end of the file: only " + available
-                        + " bytes follow the length field (truncated file, or not a safetensors file)");
-            }
-            if (headerLength > MAX_HEADER_BYTES) {
-                throw new ModelFileException(path, "header length " + headerLength + " exceeds the limit of "
-                        + MAX_HEADER_BYTES + " bytes");
-            }
-            long dataLength = available - headerLength;
-            if (dataLength > Integer.MAX_VALUE - 16) {
-                throw new ModelFileException(path, "data buffer of " + dataLength + " bytes is too large for this reader");
-            }
-            String header = decodeUtf8(path, readFully(ch, 8, (int) headerLength));
-            List<Entry> entries = new ArrayList<>();
-            Map<String, String> metadata = parseHeader(path, header, dataLength, integersAllowed, entries);
-            checkTiling(path, entries, dataLength);
-            ByteBuffer data = readFully(ch, 8 + headerLength, (int) dataLength).order(ByteOrder.LITTLE_ENDIAN);
+            Header h = readHeader(path, ch, integersAllowed);
+            ByteBuffer data = readFully(ch, h.dataOffset(), (int) h.dataLength()).order(ByteOrder.LITTLE_ENDIAN);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Map<String, IntTensor> integers = new LinkedHashMap<>();
             Map<String, DType> dtypes = new LinkedHashMap<>();
-            for (Entry e : entries) {
+            for (Entry e : h.entries()) {
                 if (e.dtype().isInteger()) {
                     integers.put(e.name(), new IntTensor(e.dtype(), e.shape(), decodeIntegers(data, e)));
                 } else {
@@ -246,8 +239,37 @@ public final class SafeTensors {
                 }
                 dtypes.put(e.name(), e.dtype());
             }
-            return new Contents(metadata, tensors, dtypes, integers);
+            return new Contents(h.metadata(), tensors, dtypes, integers);
         }
+    }
+
+    private static Header readHeader(Path path, FileChannel ch, boolean integersAllowed) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new ModelFileException(path, "truncated: the file has " + size
+                    + " bytes, but a safetensors file starts with an 8-byte header length");
+        }
+        long headerLength = readFully(ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long available = size - 8;
+        // Compared unsigned: a length with the top bit set is a huge number, not a negative one.
+        if (Long.compareUnsigned(headerLength, available) > 0) {
+            throw new ModelFileException(path, "header length " + Long.toUnsignedString(headerLength)
+                    + " runs past the end of the file: only " + available
+                    + " bytes follow the length field (truncated file, or not a safetensors file)");
+        }
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new ModelFileException(path, "header length " + headerLength + " exceeds the limit of "
+                    + MAX_HEADER_BYTES + " bytes");
+        }
+        long dataLength = available - headerLength;
+        if (dataLength > Integer.MAX_VALUE - 16) {
+            throw new ModelFileException(path, "data buffer of " + dataLength + " bytes is too large for this reader");
+        }
+        String header = decodeUtf8(path, readFully(ch, 8, (int) headerLength));
+        List<Entry> entries = new ArrayList<>();
+        Map<String, String> metadata = parseHeader(path, header, dataLength, integersAllowed, entries);
+        checkTiling(path, entries, dataLength);
+        return new Header(metadata, entries, 8 + headerLength, dataLength);
     }
 
     private static ByteBuffer readFully(FileChannel ch, long position, int length) throws IOException {

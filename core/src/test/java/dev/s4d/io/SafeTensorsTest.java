@@ -47,12 +47,23 @@ class SafeTensorsTest {
         return Files.write(dir.resolve("t.safetensors"), content);
     }
 
+    /**
+     * Refused by {@link SafeTensors#read}; and by {@link SafeTensors#metadata}, which checks the same
+     * header, exactly when and as {@link SafeTensors#readWithIntegers} refuses it (same dtypes accepted).
+     */
     private void assertRejected(byte[] content, String... fragments) throws IOException {
         Path p = file(content);
         assertThatThrownBy(() -> SafeTensors.read(p))
                 .isInstanceOf(ModelFileException.class)
                 .hasMessageStartingWith(p.toString())
                 .hasMessageContainingAll(fragments);
+        Throwable whole = org.assertj.core.api.Assertions.catchThrowable(() -> SafeTensors.readWithIntegers(p));
+        if (whole == null) {
+            // Only the float reader's refusal (an integer dtype): the header itself is fine.
+            assertThat(SafeTensors.metadata(p)).isEqualTo(SafeTensors.readWithIntegers(p).metadata());
+        } else {
+            assertThatThrownBy(() -> SafeTensors.metadata(p)).isInstanceOf(ModelFileException.class).hasMessage(whole.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------------------------------- round trip
@@ -251,6 +262,15 @@ class SafeTensorsTest {
     @Test
     void wellFormedBaselineReads() throws IOException {
         assertThat(SafeTensors.read(file(raw(ONE, floats(1, 2)))).tensors().get("a").data()).containsExactly(1f, 2f);
+    }
+
+    @Test
+    void metadataAloneIsTheWholeReadsMetadata() throws IOException {
+        Path p = dir.resolve("m.safetensors");
+        Map<String, String> meta = Map.of("s4d.kind", "model", "note", "ünïcode");
+        SafeTensors.write(p, meta, Map.of("w", new Tensor(new int[]{2}, new float[]{1, 2})),
+                Map.of("q", ints(SafeTensors.DType.I8, new int[]{1}, -3)));
+        assertThat(SafeTensors.metadata(p)).isEqualTo(SafeTensors.readWithIntegers(p).metadata()).containsAllEntriesOf(meta);
     }
 
     @Test
