@@ -10,10 +10,7 @@ import dev.s4d.loihi.chip.FixedPointEngine;
 import dev.s4d.loihi.cost.CostReport;
 import dev.s4d.loihi.quant.QuantizedModel;
 import dev.s4d.loihi.quant.QuantizedModelFiles;
-import java.io.BufferedReader;
-import java.io.FilterInputStream;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -132,10 +129,15 @@ final class LiveCommand extends CliCommand {
         LiveRouter.Summary s;
         long refused;
         if (address == null) {
-            try (BufferedReader in = reader()) {
+            InputStream file = input.equals("-") ? null : Files.newInputStream(Path.of(input));
+            try {
+                BoundedLines in = new BoundedLines(file != null ? file : System.in, LiveServer.MAX_LINE);
                 LiveSession.Summary r = new LiveSession(router, new LiveOutput(out(), fmt), err).run(in);
                 s = r.engine();
                 refused = r.refusedLines();
+            } finally {
+                // Standard input is not closed: it belongs to whoever runs the command.
+                if (file != null) file.close();
             }
         } else {
             ServerSocket socket = new ServerSocket();
@@ -183,21 +185,5 @@ final class LiveCommand extends CliCommand {
         InetSocketAddress a = new InetSocketAddress(host, p);
         if (a.isUnresolved()) throw new IllegalArgumentException("--listen host '" + host + "' cannot be resolved");
         return a;
-    }
-
-    /**
-     * Bytes that are not UTF-8 become U+FFFD (InputStreamReader's default) and so a "not a number"
-     * line error, rather than one exception that ends the session. Standard input is not closed at
-     * the end: it belongs to whoever runs the command.
-     */
-    private BufferedReader reader() throws java.io.IOException {
-        InputStream bytes = input.equals("-")
-                ? new FilterInputStream(System.in) {
-                    @Override
-                    public void close() {
-                    }
-                }
-                : Files.newInputStream(Path.of(input));
-        return new BufferedReader(new InputStreamReader(bytes, StandardCharsets.UTF_8));
     }
 }

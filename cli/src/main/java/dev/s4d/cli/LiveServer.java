@@ -1,7 +1,5 @@
 package dev.s4d.cli;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -206,21 +204,15 @@ final class LiveServer implements AutoCloseable {
         }
 
         void readLoop() {
-            // Not closed here: closing a socket's input stream closes the socket, and the sender may still
-            // owe this client answers. The sender closes the socket when its output ends.
+            // The socket's input stream is not closed here: that would close the socket, and the sender may
+            // still owe this client answers. The sender closes the socket when its output ends.
             try {
-                InputStream in = new BufferedInputStream(socket.getInputStream());
-                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                BoundedLines in = new BoundedLines(socket.getInputStream(), MAX_LINE);
                 while (!closed) {
-                    int n = readLine(in, line);
-                    if (n == -1) break;
                     long lineNo = lines.incrementAndGet();
-                    if (n > MAX_LINE) {
-                        put(new Refused(this, lineNo, "line longer than " + MAX_LINE + " bytes"));
-                        continue;
-                    }
-                    String text = line.toString(StandardCharsets.UTF_8);
                     try {
+                        String text = in.next();
+                        if (text == null) break;
                         put(new Parsed(this, lineNo, LiveLine.parse(text, router.dInput())));
                     } catch (IllegalArgumentException e) {
                         put(new Refused(this, lineNo, e.getMessage()));
@@ -230,21 +222,6 @@ final class LiveServer implements AutoCloseable {
                 // A reset or closed connection ends this client like an orderly end of input.
             }
             put(new Gone(this));
-        }
-
-        /**
-         * Reads up to a newline into {@code line} (at most MAX_LINE bytes kept) and returns the line's
-         * full length, or -1 at the end of input with nothing read.
-         */
-        private static int readLine(InputStream in, ByteArrayOutputStream line) throws IOException {
-            line.reset();
-            int n = 0;
-            int b;
-            while ((b = in.read()) != -1 && b != '\n') {
-                if (n++ < MAX_LINE) line.write(b);
-            }
-            if (b == -1 && n == 0) return -1;
-            return n;
         }
 
         void sendLoop() {

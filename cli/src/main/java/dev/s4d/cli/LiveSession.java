@@ -1,6 +1,5 @@
 package dev.s4d.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 
@@ -31,13 +30,14 @@ final class LiveSession {
     }
 
     /** Reads lines until the end of input, stepping and printing as it goes. */
-    Summary run(BufferedReader in) throws IOException {
+    Summary run(BoundedLines in) throws IOException {
         long lineNo = 0;
         long refused = 0;
-        String line;
-        while ((line = in.readLine()) != null) {
+        while (true) {
             lineNo++;
             try {
+                String line = in.next();
+                if (line == null) break;
                 router.accept(output, LiveLine.parse(line, router.dInput()));
             } catch (IllegalArgumentException e) {
                 refused++;

@@ -129,12 +129,13 @@ class LiveCommandTest {
 
     @Test
     void badLinesAreReportedAndSkippedAndTheExitCodeSaysSo() {
-        Cli.Result r = withStdin("0.1\nx\n0.2, 0.3\n0.4\n", "live", "--model", tiny.toString());
+        Cli.Result r = withStdin("0.1\nx\n0.2, 0.3\n" + "9".repeat(LiveServer.MAX_LINE + 1) + "\n0.4\n", "live", "--model", tiny.toString());
         assertThat(r.code()).isEqualTo(1);
         r.assertNoStackTrace();
         assertThat(r.out().lines()).hasSize(2);
         assertThat(r.err()).contains("line 2: value 1 'x' is not a number; line skipped",
-                "line 3: expected a token of 1 number (the model's d_input)", "2 tokens on 1 stream(s), 2 line(s) refused");
+                "line 3: expected a token of 1 number (the model's d_input)", "line 4: line longer than 65536 bytes; line skipped",
+                "2 tokens on 1 stream(s), 3 line(s) refused");
     }
 
     @Test

@@ -16,11 +16,7 @@ import dev.s4d.model.InitOptions;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.ModelInitializer;
 import dev.s4d.model.S4DModel;
-import java.io.BufferedReader;
-import java.io.PipedReader;
-import java.io.PipedWriter;
 import java.io.PrintWriter;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +45,7 @@ class LiveSessionTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         LiveSession.Summary s = new LiveSession(new LiveRouter(streams), new LiveOutput(new PrintWriter(out), LiveOutput.Format.JSONL), new PrintWriter(err))
-                .run(new BufferedReader(new StringReader(input)));
+                .run(new BoundedLines(new java.io.ByteArrayInputStream(input.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 1 << 16));
         List<JsonNode> predictions = new ArrayList<>();
         for (String line : out.toString().split("\n")) if (!line.isBlank()) predictions.add(JSON.readTree(line));
         return new Run(predictions, err.toString(), s);
@@ -192,8 +188,8 @@ class LiveSessionTest {
     @Test
     void aLiveSourceGetsEachPredictionBeforeItsNextTokenIsSent() throws Exception {
         RecurrentEngine engine = RecurrentEngine.compile(MODEL);
-        PipedWriter source = new PipedWriter();
-        BufferedReader in = new BufferedReader(new PipedReader(source));
+        java.io.PipedOutputStream source = new java.io.PipedOutputStream();
+        BoundedLines in = new BoundedLines(new java.io.PipedInputStream(source), 1 << 16);
         StringWriter out = new StringWriter();
         try (TokenStreams s = engine.open(1)) {
             CompletableFuture<LiveSession.Summary> session = CompletableFuture.supplyAsync(() -> {
@@ -205,7 +201,7 @@ class LiveSessionTest {
                 }
             });
             for (int t = 1; t <= 3; t++) {
-                source.write("0.5, 0.25\n");
+                source.write("0.5, 0.25\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 source.flush();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 int expected = t;
