@@ -51,6 +51,10 @@ final class LiveCommand extends CliCommand {
     @Option(names = "--format", paramLabel = "text|jsonl", description = "Prediction lines as text (default) or JSON lines with logits.")
     String format = "text";
 
+    @Option(names = "--emit", paramLabel = "token|end", description = "Print a prediction after every token (default), or only"
+            + " when a stream's sequence ends: at 'NAME: reset', 'NAME: close', or the end of the input (or of a TCP client's input).")
+    String emit = "token";
+
     @Option(names = "--threads", description = "Threads stepping the streams (default: all cores).")
     Integer threads;
 
@@ -85,6 +89,11 @@ final class LiveCommand extends CliCommand {
         if (streams < 1) throw new IllegalArgumentException("--streams must be at least 1, got " + streams);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         LiveOutput.Format fmt = LiveOutput.format(format);
+        LiveRouter.Emit when = switch (emit) {
+            case "token" -> LiveRouter.Emit.TOKEN;
+            case "end" -> LiveRouter.Emit.END;
+            default -> throw new IllegalArgumentException("unknown --emit '" + emit + "', expected token or end");
+        };
         InetSocketAddress address = listen == null ? null : address(listen);
         if (address != null && !input.equals("-")) throw new IllegalArgumentException("--input and --listen exclude each other");
         if (address == null && !input.equals("-")) CliFiles.requireFile(Path.of(input), "input file");
@@ -99,14 +108,14 @@ final class LiveCommand extends CliCommand {
         if (!quantised) {
             RecurrentEngine engine = RecurrentEngine.compile(CliFiles.loadModel(model, importOptions.options()), Kernels.best(), nThreads);
             try (TokenStreams ts = engine.open(streams)) {
-                return run(new LiveRouter(ts), fmt, address, err);
+                return run(new LiveRouter(ts, when), fmt, address, err);
             }
         }
         QuantizedModel q = QuantizedModelFiles.load(model);
         ChipOptions options = new ChipOptions(sigmaDelta != null, sigmaDelta == null ? 0 : sigmaDelta, nThreads);
         FixedPointEngine engine = FixedPointEngine.compile(q, options);
         try (ChipStreams cs = engine.open(streams)) {
-            int code = run(new LiveRouter(cs), fmt, address, err);
+            int code = run(new LiveRouter(cs, when), fmt, address, err);
             // With no token there is nothing to cost: every per-token figure would be 0/0.
             if (cs.counters().tokens() > 0) {
                 CostReport cost = ChipCost.report(engine.topology(), q.quant(), options.sigmaDelta(), cs.counters());

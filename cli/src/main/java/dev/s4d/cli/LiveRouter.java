@@ -21,6 +21,9 @@ import java.util.Set;
  * order it sent the tokens. One thread uses a router at a time.
  */
 final class LiveRouter {
+    /** When predictions are printed: after every token, or once per sequence when it ends. */
+    enum Emit { TOKEN, END }
+
     /** Statistics of a router's life so far; {@code streamsOpened} counts a stream again when a closed name comes back. */
     record Summary(long tokens, int streamsOpened, double p50Micros, double p99Micros, int timedSteps) {
     }
@@ -32,6 +35,9 @@ final class LiveRouter {
     }
 
     private final TokenStreams streams;
+    private final Emit emit;
+    /** With {@link Emit#END}: each slot's logits after its latest token, printed when its sequence ends. */
+    private final float[] latest;
     private final int d;
     private final int classes;
     private final Map<Key, Integer> slots = new HashMap<>();
@@ -52,7 +58,12 @@ final class LiveRouter {
     private long stepped;
 
     LiveRouter(TokenStreams streams) {
+        this(streams, Emit.TOKEN);
+    }
+
+    LiveRouter(TokenStreams streams, Emit emit) {
         this.streams = streams;
+        this.emit = emit;
         this.d = streams.config().dInput();
         this.classes = streams.config().nClasses();
         int k = streams.count();
@@ -62,6 +73,7 @@ final class LiveRouter {
         inStep = new boolean[k];
         tokens = new float[k * d];
         logits = new float[k * classes];
+        latest = emit == Emit.END ? new float[k * classes] : null;
     }
 
     /** Features per token the model reads (what {@link LiveLine#parse} needs). */
@@ -83,11 +95,19 @@ final class LiveRouter {
         }
     }
 
-    /** Closes every stream of a client that has gone, after stepping its pending tokens. */
-    void closeAll(LiveOutput client) {
+    /**
+     * Ends every stream of a client, after stepping its pending tokens: with {@link Emit#END} and
+     * {@code tell}, each sequence's prediction is printed first (in name order) — at the end of the
+     * input; a client that has gone cannot be told.
+     */
+    void closeAll(LiveOutput client, boolean tell) {
         Set<String> own = names.remove(client);
         if (own == null) return;
         flush();
+        if (tell && emit == Emit.END) {
+            for (String name : new java.util.TreeSet<>(own)) tellEnd(new Key(client, name), slots.get(new Key(client, name)));
+            client.flush();
+        }
         for (String name : own) {
             int slot = slots.remove(new Key(client, name));
             streams.reset(slot);
@@ -121,6 +141,10 @@ final class LiveRouter {
         if (slot == null) return;  // never seen or already closed: its state is zero already
         // Earlier tokens of this stream must go through before its state is cleared.
         flush();
+        if (emit == Emit.END) {
+            tellEnd(key, slot);
+            key.client().flush();
+        }
         streams.reset(slot);
         if (close) {
             slots.remove(key);
@@ -137,14 +161,24 @@ final class LiveRouter {
         stepMicros[(int) (steps++ % TIMED_STEPS)] = (System.nanoTime() - t0) / 1e3;
         Set<LiveOutput> told = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (int r = 0; r < pending; r++) {
-            keys[r].client().prediction(keys[r].name(), streams.tokensSeen(ids[r]), logits, r * classes, classes);
-            told.add(keys[r].client());
+            if (emit == Emit.TOKEN) {
+                keys[r].client().prediction(keys[r].name(), streams.tokensSeen(ids[r]), logits, r * classes, classes);
+                told.add(keys[r].client());
+            } else {
+                System.arraycopy(logits, r * classes, latest, ids[r] * classes, classes);
+            }
             inStep[ids[r]] = false;
             keys[r] = null;
         }
         for (LiveOutput c : told) c.flush();
         stepped += pending;
         pending = 0;
+    }
+
+    /** With {@link Emit#END}: the ending sequence's prediction, if it had any token. */
+    private void tellEnd(Key key, int slot) {
+        long seen = streams.tokensSeen(slot);
+        if (seen > 0) key.client().prediction(key.name(), seen, latest, slot * classes, classes);
     }
 
     Summary summary() {

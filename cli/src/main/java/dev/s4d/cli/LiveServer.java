@@ -135,7 +135,8 @@ final class LiveServer implements AutoCloseable {
             case Refused r -> refuse(r.client(), r.lineNo(), r.message());
             case Gone g -> {
                 connected.remove(g.client());
-                router.closeAll(g.client().output);
+                // After an orderly end of its input a client may still be reading: it gets its sequences' ends.
+                router.closeAll(g.client().output, true);
                 g.client().finish();
                 log.printf("s4d live: client %s left%n", g.client().name);
                 log.flush();

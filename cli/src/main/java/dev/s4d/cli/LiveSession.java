@@ -46,7 +46,8 @@ final class LiveSession {
             }
             if (!in.ready()) router.flush();
         }
-        router.flush();
+        // The end of the input ends every sequence still open.
+        router.closeAll(output, true);
         return new Summary(router.summary(), refused);
     }
 }

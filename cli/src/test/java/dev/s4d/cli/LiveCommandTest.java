@@ -142,6 +142,7 @@ class LiveCommandTest {
     void badOptionsAreRefusedBeforeAnythingIsRead() throws Exception {
         Cli.run("live", "--model", tiny.toString(), "--format", "csv").failsWith(1, "unknown --format 'csv', expected text or jsonl");
         Cli.run("live", "--model", tiny.toString(), "--streams", "0").failsWith(1, "--streams must be at least 1, got 0");
+        Cli.run("live", "--model", tiny.toString(), "--emit", "last").failsWith(1, "unknown --emit 'last', expected token or end");
         Cli.run("live", "--model", tiny.toString(), "--input", dir.resolve("none.txt").toString()).failsWith(1, "input file", "none.txt");
         Cli.run("live", "--model", tiny.toString(), "--sigma-delta", "0.1").failsWith(1, "--sigma-delta needs a quantised model");
         Path report = dir.resolve("r.json");

@@ -51,10 +51,14 @@ class LiveServerTest {
     }
 
     private void start(int slots, LiveOutput.Format format, long maxPendingBytes) throws Exception {
+        start(slots, format, maxPendingBytes, LiveRouter.Emit.TOKEN);
+    }
+
+    private void start(int slots, LiveOutput.Format format, long maxPendingBytes, LiveRouter.Emit emit) throws Exception {
         streams = ENGINE.open(slots);
         ServerSocket socket = new ServerSocket();
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        server = new LiveServer(new LiveRouter(streams), format, socket, new PrintWriter(log, true), maxPendingBytes);
+        server = new LiveServer(new LiveRouter(streams, emit), format, socket, new PrintWriter(log, true), maxPendingBytes);
         serving = CompletableFuture.supplyAsync(() -> {
             try {
                 return server.serve();
@@ -199,6 +203,18 @@ class LiveServerTest {
         polite.send("0.5\n");
         assertThat(polite.read()).startsWith("0\t1\t");
         deaf.close();
+    }
+
+    @Test
+    void withEmitEndAClientThatEndsItsInputGetsItsSequencesPredictions() throws Exception {
+        start(4, LiveOutput.Format.TEXT, LiveServer.DEFAULT_MAX_PENDING_BYTES, LiveRouter.Emit.END);
+        Client a = new Client();
+        a.send("y: 0.1\nx: 0.5\nx: 0.25\nx: reset\nx: 0.75\ny: 0.2\n");
+        assertThat(a.read()).startsWith("x\t2\t");
+        a.socket.shutdownOutput();
+        assertThat(a.read()).startsWith("x\t1\t");
+        assertThat(a.read()).startsWith("y\t2\t");
+        assertThat(a.in.readLine()).isNull();
     }
 
     @Test

@@ -42,9 +42,13 @@ class LiveSessionTest {
     }
 
     private static Run run(TokenStreams streams, String input) throws Exception {
+        return run(streams, input, LiveRouter.Emit.TOKEN);
+    }
+
+    private static Run run(TokenStreams streams, String input, LiveRouter.Emit emit) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        LiveSession.Summary s = new LiveSession(new LiveRouter(streams), new LiveOutput(new PrintWriter(out), LiveOutput.Format.JSONL), new PrintWriter(err))
+        LiveSession.Summary s = new LiveSession(new LiveRouter(streams, emit), new LiveOutput(new PrintWriter(out), LiveOutput.Format.JSONL), new PrintWriter(err))
                 .run(new BoundedLines(new java.io.ByteArrayInputStream(input.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 1 << 16));
         List<JsonNode> predictions = new ArrayList<>();
         for (String line : out.toString().split("\n")) if (!line.isBlank()) predictions.add(JSON.readTree(line));
@@ -164,6 +168,33 @@ class LiveSessionTest {
             assertThat(r.summary().refusedLines()).isEqualTo(1);
             assertThat(r.err()).contains("line " + (3 + 1 + T + 1) + ": stream 'b' would be stream 2 but at most 1 are open (--streams);"
                     + " close one first ('NAME: close'); line skipped");
+        }
+    }
+
+    @Test
+    void emitEndPrintsEachSequencesLastPredictionWhenItEnds() throws Exception {
+        RecurrentEngine engine = RecurrentEngine.compile(MODEL);
+        float[][] seqs = sequences(2, 6);
+        StringBuilder in = new StringBuilder();
+        for (int t = 0; t < T; t++) {
+            if (t < 3) in.append(line("a", seqs[1], t));
+            in.append(line("b", seqs[0], t));
+        }
+        in.append("a: reset\n");
+        for (int t = 0; t < T; t++) in.append(line("a", seqs[0], t));
+        in.append("b: close\nb: close\nnobody: reset\n");
+        try (TokenStreams s = engine.open(2); TokenStreams again = engine.open(2)) {
+            List<JsonNode> every = run(s, in.toString()).predictions();
+            Run ends = run(again, in.toString(), LiveRouter.Emit.END);
+            // a's first sequence ends at its reset, b at its close, a's second at the end of the input.
+            assertThat(ends.predictions()).extracting(p -> p.get("stream").asText() + "#" + p.get("token").asInt())
+                    .containsExactly("a#3", "b#6", "a#6");
+            List<JsonNode> lastOfEach = List.of(every.get(4), every.get(8), every.get(every.size() - 1));
+            for (int i = 0; i < 3; i++) {
+                assertThat(ends.predictions().get(i).get("stream")).isEqualTo(lastOfEach.get(i).get("stream"));
+                assertThat(ends.predictions().get(i).get("logits")).isEqualTo(lastOfEach.get(i).get("logits"));
+            }
+            assertThat(ends.summary().engine().tokens()).isEqualTo(3 + 2L * T);
         }
     }
 
