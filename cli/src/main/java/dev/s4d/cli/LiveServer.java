@@ -1,13 +1,11 @@
 package dev.s4d.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -25,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Limits that keep one client from hurting the others: lines longer than {@link #MAX_LINE}
  * bytes are refused (and skipped to their end) without being stored; a client that does not read
- * its predictions is disconnected once more than a set number of bytes of its output wait (8 MiB by default);
+ * its predictions is disconnected once more than a set number of bytes of its output wait (8 MiB
+ * by default);
  * a full event queue makes readers wait, which slows the fastest senders through TCP itself.
  */
 final class LiveServer implements AutoCloseable {
