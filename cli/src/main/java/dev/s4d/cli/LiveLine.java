@@ -1,7 +1,5 @@
 package dev.s4d.cli;
 
-import java.util.regex.Pattern;
-
 /**
  * One line of {@code s4d live} input, parsed: a token for a stream, or a command to one. The format is
  * plain text so that anything can produce it (a shell pipe, a socket relay, a script):
@@ -22,8 +20,6 @@ record LiveLine(Kind kind, String stream, float[] token) {
     enum Kind { TOKEN, RESET, CLOSE, SKIP }
 
     static final String DEFAULT_STREAM = "0";
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
-    private static final Pattern SEPARATORS = Pattern.compile("[,\\s]+");
     private static final LiveLine SKIPPED = new LiveLine(Kind.SKIP, null, null);
 
     /**
@@ -38,7 +34,7 @@ record LiveLine(Kind kind, String stream, float[] token) {
         int colon = text.indexOf(':');
         if (colon >= 0) {
             stream = text.substring(0, colon).strip();
-            if (!NAME.matcher(stream).matches()) {
+            if (!isName(stream)) {
                 throw new IllegalArgumentException("stream name '" + abbreviate(stream)
                         + "' is not 1-64 letters, digits, '_', '.' or '-'");
             }
@@ -50,7 +46,7 @@ record LiveLine(Kind kind, String stream, float[] token) {
     }
 
     private static float[] values(String text, int dInput) {
-        String[] fields = text.isEmpty() ? new String[0] : SEPARATORS.split(text);
+        String[] fields = fields(text);
         if (fields.length != dInput) {
             throw new IllegalArgumentException("expected a token of " + dInput + (dInput == 1 ? " number" : " numbers")
                     + " (the model's d_input), 'reset' or 'close', got " + fields.length + " field(s): '" + abbreviate(text) + "'");
@@ -68,6 +64,39 @@ record LiveLine(Kind kind, String stream, float[] token) {
             token[i] = v;
         }
         return token;
+    }
+
+    /**
+     * The fields between runs of commas and whitespace (none at the ends: the text is stripped). A
+     * scan rather than a regular expression: this runs once per token, and the split's regex machinery
+     * cost more than the model's step on small models.
+     */
+    private static String[] fields(String text) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>(4);
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && isSeparator(text.charAt(i))) i++;
+            int start = i;
+            while (i < n && !isSeparator(text.charAt(i))) i++;
+            if (i > start) out.add(text.substring(start, i));
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** 1–64 ASCII letters, digits, '_', '.' or '-' (checked by hand for the same reason as {@link #fields}). */
+    private static boolean isName(String s) {
+        if (s.isEmpty() || s.length() > 64) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    private static boolean isSeparator(char c) {
+        return c == ',' || Character.isWhitespace(c);
     }
 
     /** Keeps error messages one readable line even when the input is a megabyte of garbage. */
