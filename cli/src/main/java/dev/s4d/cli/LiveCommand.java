@@ -68,6 +68,10 @@ final class LiveCommand extends CliCommand {
     @Mixin
     ImportMixin importOptions;
 
+    @Option(names = "--state", paramLabel = "FILE", description = "Carry the streams over between runs: restore them from FILE"
+            + " if it exists, and at the end of the input save every open stream there (atomically) instead of ending its sequence.")
+    Path state;
+
     @Option(names = "--listen", paramLabel = "[HOST:]PORT",
             description = "Serve TCP clients instead of reading --input: each sends token lines and reads its predictions"
                     + " (and 'error<TAB>line N: ...' for a refused line) on the same connection; HOST defaults to 127.0.0.1.")
@@ -96,6 +100,14 @@ final class LiveCommand extends CliCommand {
         };
         InetSocketAddress address = listen == null ? null : address(listen);
         if (address != null && !input.equals("-")) throw new IllegalArgumentException("--input and --listen exclude each other");
+        if (address != null && state != null) {
+            throw new IllegalArgumentException("--state keeps the streams of one input; TCP clients' streams end with their connections,"
+                    + " so --state and --listen exclude each other");
+        }
+        if (state != null) {
+            if (Files.exists(state)) CliFiles.requireFile(state, "state file");
+            CliFiles.requireWritable(state, "state file");
+        }
         if (address == null && !input.equals("-")) CliFiles.requireFile(Path.of(input), "input file");
         boolean quantised = CliFiles.isQuantised(model);
         if (!quantised && (sigmaDelta != null || report != null)) {
@@ -141,9 +153,26 @@ final class LiveCommand extends CliCommand {
             InputStream file = input.equals("-") ? null : Files.newInputStream(Path.of(input));
             try {
                 BoundedLines in = new BoundedLines(file != null ? file : System.in, LiveServer.MAX_LINE);
-                LiveSession.Summary r = new LiveSession(router, new LiveOutput(out(), fmt), err).run(in);
+                LiveSession session = new LiveSession(router, new LiveOutput(out(), fmt), err, state == null);
+                if (state != null && Files.exists(state)) {
+                    java.util.SortedMap<String, byte[]> saved = LiveStateFile.read(state);
+                    for (var e : saved.entrySet()) {
+                        try {
+                            router.restore(session.output(), e.getKey(), e.getValue());
+                        } catch (IllegalArgumentException ex) {
+                            throw new IllegalArgumentException("cannot restore " + state + ": " + ex.getMessage(), ex);
+                        }
+                    }
+                    err.printf("s4d live: %d stream(s) restored from %s%n", saved.size(), state);
+                }
+                LiveSession.Summary r = session.run(in);
                 s = r.engine();
                 refused = r.refusedLines();
+                if (state != null) {
+                    java.util.SortedMap<String, byte[]> open = router.snapshots(session.output());
+                    LiveStateFile.write(state, open);
+                    err.printf("s4d live: %d stream(s) saved to %s%n", open.size(), state);
+                }
             } finally {
                 // Standard input is not closed: it belongs to whoever runs the command.
                 if (file != null) file.close();
@@ -174,7 +203,7 @@ final class LiveCommand extends CliCommand {
     }
 
     private static void summarise(PrintWriter err, LiveRouter.Summary s, long refused) {
-        err.printf(Locale.ROOT, "s4d live: %,d tokens on %d stream(s), %d line(s) refused%s%n", s.tokens(), s.streamsOpened(), refused,
+        err.printf(Locale.ROOT, "s4d live: %,d token(s) on %d stream(s), %d line(s) refused%s%n", s.tokens(), s.streamsOpened(), refused,
                 s.timedSteps() == 0 ? "" : String.format(Locale.ROOT, "; engine step p50 %.1f µs, p99 %.1f µs", s.p50Micros(), s.p99Micros()));
         err.flush();
     }

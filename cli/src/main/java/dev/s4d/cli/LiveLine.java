@@ -85,7 +85,7 @@ record LiveLine(Kind kind, String stream, float[] token) {
     }
 
     /** 1–64 ASCII letters, digits, '_', '.' or '-' (checked by hand for the same reason as {@link #fields}). */
-    private static boolean isName(String s) {
+    static boolean isName(String s) {
         if (s.isEmpty() || s.length() > 64) return false;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -115,18 +115,57 @@ final class LiveRouter {
         }
     }
 
+    /**
+     * The state of each of a client's open streams that has seen a token, by name in name order, after
+     * stepping what is pending: what {@link #restore} takes to go on in a later session.
+     */
+    java.util.SortedMap<String, byte[]> snapshots(LiveOutput client) {
+        flush();
+        java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+        for (String name : names.getOrDefault(client, Set.of())) {
+            int slot = slots.get(new Key(client, name));
+            if (streams.tokensSeen(slot) > 0) out.put(name, streams.snapshot(slot));
+        }
+        return out;
+    }
+
+    /**
+     * Opens a client's stream NAME with the state of a {@link #snapshots snapshot}, as if its earlier
+     * tokens had come in this session.
+     *
+     * @throws IllegalArgumentException if the name is open already, no slot is free, or the engine
+     *                                  refuses the snapshot (another model's); then nothing changes
+     */
+    void restore(LiveOutput client, String name, byte[] snapshot) {
+        Key key = new Key(client, name);
+        if (slots.containsKey(key)) throw new IllegalArgumentException("stream '" + name + "' is open already");
+        int slot = open(key);
+        try {
+            streams.restore(slot, snapshot);
+        } catch (IllegalArgumentException e) {
+            slots.remove(key);
+            names.get(client).remove(name);
+            free.addFirst(slot);
+            streamsOpened--;
+            throw new IllegalArgumentException("stream '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    private int open(Key key) {
+        if (free.isEmpty()) {
+            throw new IllegalArgumentException("stream '" + key.name() + "' would be stream " + (streams.count() + 1)
+                    + " but at most " + streams.count() + " are open (--streams); close one first ('NAME: close')");
+        }
+        int slot = free.poll();
+        slots.put(key, slot);
+        names.computeIfAbsent(key.client(), c -> new HashSet<>()).add(key.name());
+        streamsOpened++;
+        return slot;
+    }
+
     private void add(Key key, float[] token) {
         Integer slot = slots.get(key);
-        if (slot == null) {
-            if (free.isEmpty()) {
-                throw new IllegalArgumentException("stream '" + key.name() + "' would be stream " + (streams.count() + 1)
-                        + " but at most " + streams.count() + " are open (--streams); close one first ('NAME: close')");
-            }
-            slot = free.poll();
-            slots.put(key, slot);
-            names.computeIfAbsent(key.client(), c -> new HashSet<>()).add(key.name());
-            streamsOpened++;
-        }
+        if (slot == null) slot = open(key);
         // A stream takes one token per step: a second token for it waits for the next step.
         if (inStep[slot]) flush();
         ids[pending] = slot;

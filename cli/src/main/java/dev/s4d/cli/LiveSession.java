@@ -23,10 +23,23 @@ final class LiveSession {
     private final LiveOutput output;
     private final PrintWriter err;
 
+    private final boolean endAtEof;
+
+    /** A session whose end of input ends every open sequence (what {@code --emit end} then prints). */
     LiveSession(LiveRouter router, LiveOutput output, PrintWriter err) {
+        this(router, output, err, true);
+    }
+
+    /** {@code endAtEof} false: the streams stay open at the end, for their state to be kept (s4d live --state). */
+    LiveSession(LiveRouter router, LiveOutput output, PrintWriter err, boolean endAtEof) {
         this.router = router;
         this.output = output;
         this.err = err;
+        this.endAtEof = endAtEof;
+    }
+
+    LiveOutput output() {
+        return output;
     }
 
     /** Reads lines until the end of input, stepping and printing as it goes. */
@@ -46,8 +59,12 @@ final class LiveSession {
             }
             if (!in.ready()) router.flush();
         }
-        // The end of the input ends every sequence still open.
-        router.closeAll(output, true);
+        if (endAtEof) {
+            // The end of the input ends every sequence still open.
+            router.closeAll(output, true);
+        } else {
+            router.flush();
+        }
         return new Summary(router.summary(), refused);
     }
 }

@@ -27,7 +27,7 @@ class HelpAndUsageTest {
                         "--engine", "--batch", "--predictions"}),
                 Arguments.of("stream", new String[]{"--model", "--dataset", "--limit", "--data-dir", "--offline", "--streams", "--threads"}),
                 Arguments.of("live", new String[]{"--model", "--input", "--streams", "--format", "--threads", "--sigma-delta", "--report",
-                        "--listen", "--emit", "--prenorm"}),
+                        "--listen", "--emit", "--state", "--prenorm"}),
                 Arguments.of("bench", new String[]{"--model", "--preset", "--flavour", "--length", "--streams", "--batch",
                         "--repeats", "--peak-gflops", "--only"}),
                 Arguments.of("quantize", new String[]{"--model", "--dataset", "--out", "--weight-bits", "--coefficient-bits",

@@ -60,7 +60,7 @@ class LiveCommandTest {
             // The winner's softmax probability: at least 1/classes, at most 1.
             assertThat(Double.parseDouble(row[3])).isBetween(0.1, 1.0);
         }
-        assertThat(r.err()).contains("s4d live: 4 tokens on 2 stream(s), 0 line(s) refused; engine step p50");
+        assertThat(r.err()).contains("s4d live: 4 token(s) on 2 stream(s), 0 line(s) refused; engine step p50");
     }
 
     @Test
@@ -91,7 +91,7 @@ class LiveCommandTest {
         for (int t = 0; t < 30; t++) in.append("a: ").append(Math.sin(0.2 * t)).append("\nb: ").append(Math.cos(0.2 * t)).append('\n');
         Cli.Result r = withStdin(in.toString(), "live", "--model", quantised.toString(), "--report", report.toString()).succeeds();
         assertThat(r.out().lines()).hasSize(60);
-        assertThat(r.err()).contains("60 tokens on 2 stream(s)", "modelled on Loihi 2 for these tokens", "cores", "energy",
+        assertThat(r.err()).contains("60 token(s) on 2 stream(s)", "modelled on Loihi 2 for these tokens", "cores", "energy",
                 "report written to " + report);
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertThat(json.get("tokens").asLong()).isEqualTo(60);
@@ -128,6 +128,43 @@ class LiveCommandTest {
     }
 
     @Test
+    void stateCarriesTheStreamsOverToTheNextRunAsIfTheInputHadNeverStopped() throws Exception {
+        StringBuilder first = new StringBuilder();
+        StringBuilder second = new StringBuilder();
+        for (int t = 0; t < 6; t++) {
+            StringBuilder to = t < 3 ? first : second;
+            to.append("a: ").append(Math.sin(t)).append("\nb: ").append(Math.cos(t)).append('\n');
+        }
+        second.append("c: 0.5\n");
+        Path state = dir.resolve("streams.state");
+        // The fixed-point engine gives the same integers however tokens are grouped into steps, so outputs compare exactly.
+        String whole = withStdin(first.toString() + second, "live", "--model", quantised.toString()).succeeds().out();
+        Cli.Result r1 = withStdin(first.toString(), "live", "--model", quantised.toString(), "--state", state.toString()).succeeds();
+        assertThat(r1.err()).contains("2 stream(s) saved to " + state);
+        Cli.Result r2 = withStdin(second.toString(), "live", "--model", quantised.toString(), "--state", state.toString()).succeeds();
+        assertThat(r2.err()).contains("2 stream(s) restored from " + state, "3 stream(s) saved to " + state);
+        assertThat(r1.out() + r2.out()).isEqualTo(whole);
+        assertThat(r2.out().lines().findFirst().orElseThrow()).startsWith("a\t4\t");
+        assertThat(LiveStateFile.read(state)).containsOnlyKeys("a", "b", "c");
+
+        // --emit end with --state: the sequences go on, so nothing ends at the end of the input.
+        Path endState = dir.resolve("end.state");
+        assertThat(withStdin(first.toString(), "live", "--model", quantised.toString(), "--emit", "end", "--state", endState.toString())
+                .succeeds().out()).isEmpty();
+
+        // Another model's state, a file that is not a state file, and TCP clients are refused before any token is read.
+        Cli.run("live", "--model", tiny.toString(), "--state", state.toString(), "--input", state.toString())
+                .failsWith(1, "cannot restore " + state + ": stream 'a':");
+        Cli.run("live", "--model", tiny.toString(), "--state", tiny.toString())
+                .failsWith(1, tiny.toString(), "not an s4d live state file (no s4d.kind in its metadata, expected 'live-state')");
+        Files.write(endState, new byte[]{1, 2, 3});
+        Cli.run("live", "--model", tiny.toString(), "--state", endState.toString()).failsWith(1, "truncated");
+        Cli.run("live", "--model", tiny.toString(), "--state", state.toString(), "--listen", "0")
+                .failsWith(1, "--state and --listen exclude each other");
+        assertThat(LiveStateFile.read(state)).containsOnlyKeys("a", "b", "c");
+    }
+
+    @Test
     void badLinesAreReportedAndSkippedAndTheExitCodeSaysSo() {
         Cli.Result r = withStdin("0.1\nx\n0.2, 0.3\n" + "9".repeat(LiveServer.MAX_LINE + 1) + "\n0.4\n", "live", "--model", tiny.toString());
         assertThat(r.code()).isEqualTo(1);
@@ -135,7 +172,7 @@ class LiveCommandTest {
         assertThat(r.out().lines()).hasSize(2);
         assertThat(r.err()).contains("line 2: value 1 'x' is not a number; line skipped",
                 "line 3: expected a token of 1 number (the model's d_input)", "line 4: line longer than 65536 bytes; line skipped",
-                "2 tokens on 1 stream(s), 3 line(s) refused");
+                "2 token(s) on 1 stream(s), 3 line(s) refused");
     }
 
     @Test
@@ -149,7 +186,7 @@ class LiveCommandTest {
         Cli.run("live", "--model", tiny.toString(), "--report", report.toString()).failsWith(1, "--report needs a quantised model");
         assertThat(report).doesNotExist();
         Cli.Result empty = withStdin("", "live", "--model", quantised.toString(), "--report", report.toString()).succeeds();
-        assertThat(empty.err()).contains("0 tokens on 0 stream(s)", "no token was read", "not written");
+        assertThat(empty.err()).contains("0 token(s) on 0 stream(s)", "no token was read", "not written");
         assertThat(report).doesNotExist();
     }
 }
