@@ -151,6 +151,12 @@ final class LiveCommand extends CliCommand {
         long refused;
         if (address == null) {
             InputStream file = input.equals("-") ? null : Files.newInputStream(Path.of(input));
+            // Someone who typed the command at a terminal with nothing piped in would otherwise face a silent wait.
+            if (file == null && System.console() != null && System.console().isTerminal()) {
+                err.printf("s4d live: reading tokens from the terminal, one per line ('NAME: v1,...' for a named stream;"
+                        + " the model reads %d number(s) per token); Ctrl-D ends%n", router.dInput());
+                err.flush();
+            }
             try {
                 BoundedLines in = new BoundedLines(file != null ? file : System.in, LiveServer.MAX_LINE);
                 LiveSession session = new LiveSession(router, new LiveOutput(out(), fmt), err, state == null);
