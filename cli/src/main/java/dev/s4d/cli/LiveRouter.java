@@ -53,6 +53,9 @@ final class LiveRouter {
     private final float[] logits;
     private int pending;
 
+    /** The clients a step printed to, each flushed once after it; kept, not allocated per step. */
+    private final Set<LiveOutput> told = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
     private final double[] stepMicros = new double[TIMED_STEPS];
     private long steps;
     private long stepped;
@@ -198,7 +201,6 @@ final class LiveRouter {
         long t0 = System.nanoTime();
         streams.step(ids, pending, tokens, logits);
         stepMicros[(int) (steps++ % TIMED_STEPS)] = (System.nanoTime() - t0) / 1e3;
-        Set<LiveOutput> told = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (int r = 0; r < pending; r++) {
             if (emit == Emit.TOKEN) {
                 keys[r].client().prediction(keys[r].name(), streams.tokensSeen(ids[r]), logits, r * classes, classes);
@@ -210,6 +212,7 @@ final class LiveRouter {
             keys[r] = null;
         }
         for (LiveOutput c : told) c.flush();
+        told.clear();
         stepped += pending;
         pending = 0;
     }
