@@ -60,6 +60,12 @@ final class QuantizeCommand extends CliCommand {
     @Option(names = "--qaft-batch", description = "Samples per fine-tuning step (default 64).")
     int qaftBatch = 64;
 
+    // Default 0, train's default: a model trained with another --seed held out other images for
+    // validation, and fine-tuning with seed 0 would validate on some of its training images.
+    @Option(names = "--qaft-seed", paramLabel = "SEED", description = "Seed of fine-tuning's validation split, shuffling and dropout"
+            + " (default 0, as train's); give the float run's --seed so that its validation images stay held out.")
+    long qaftSeed;
+
     @Option(names = "--qaft-dir", paramLabel = "DIR", description = "Directory of the fine-tuning run (default: OUT with .qaft appended).")
     Path qaftDir;
 
@@ -105,7 +111,7 @@ final class QuantizeCommand extends CliCommand {
         Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
         TrainConfig d = TrainConfig.defaults();
         TrainConfig config = new TrainConfig(qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, d.weightDecay(), d.weightDecaySsm(),
-                d.beta1(), d.beta2(), d.eps(), 0, d.clipNorm(), d.dropout(), d.seed(), d.valFraction(), workers, d.checkpointEvery(),
+                d.beta1(), d.beta2(), d.eps(), 0, d.clipNorm(), d.dropout(), qaftSeed, d.valFraction(), workers, d.checkpointEvery(),
                 Augmentation.NONE);
         GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir));
@@ -117,8 +123,8 @@ final class QuantizeCommand extends CliCommand {
             if (Files.exists(checkpoint)) {
                 throw new IllegalArgumentException(dir + " already holds a fine-tuning checkpoint: add --resume to continue it, or choose another --qaft-dir");
             }
-            out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), run in %s%n",
-                    qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, dir);
+            out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), seed %d, run in %s%n",
+                    qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, qaftSeed, dir);
             trainer.start(m, train, test);
         }
         return ModelFiles.load(dir.resolve(Trainer.LAST));

@@ -134,12 +134,16 @@ class LoihiCommandsTest {
     }
 
     @Test
-    void quantisationAwareFineTuningRunsTheTrainerThenQuantises() {
+    void quantisationAwareFineTuningRunsTheTrainerThenQuantises() throws Exception {
         Path out = dir.resolve("qaft.safetensors");
         Cli.Result r = run("quantize", "--model", tiny.toString(), "--limit", "24", "--calibration", "8", "--qaft-epochs", "1",
-                "--qaft-batch", "8", "--out", out.toString()).succeeds();
-        assertThat(r.out()).contains("quantisation-aware fine-tuning: 1 epochs", "written to " + out);
-        assertThat(dir.resolve("qaft.safetensors.qaft").resolve("last.safetensors")).exists();
+                "--qaft-batch", "8", "--qaft-seed", "7", "--out", out.toString()).succeeds();
+        assertThat(r.out()).contains("quantisation-aware fine-tuning: 1 epochs", "seed 7", "written to " + out);
+        Path run = dir.resolve("qaft.safetensors.qaft");
+        assertThat(run.resolve("last.safetensors")).exists();
+        // The seed reaches the run's settings, and with them its validation split.
+        JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+        assertThat(summary.get("train_config").get("seed").asLong()).isEqualTo(7);
         // The run is kept, so a second start is refused rather than silently overwritten.
         run("quantize", "--model", tiny.toString(), "--limit", "24", "--qaft-epochs", "1", "--out", out.toString())
                 .failsWith(1, "already holds a fine-tuning checkpoint", "--resume");
