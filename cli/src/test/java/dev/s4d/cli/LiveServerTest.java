@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.engine.Streams;
 import dev.s4d.engine.TokenStreams;
@@ -12,21 +13,25 @@ import dev.s4d.model.InitOptions;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.ModelInitializer;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +49,8 @@ class LiveServerTest {
     private LiveServer server;
     private CompletableFuture<LiveRouter.Summary> serving;
     private final StringWriter log = new StringWriter();
-    private final List<Client> clients = new ArrayList<>();
+    /** Every socket a test opens, closed after it even when it fails, so no client is left blocked. */
+    private final List<Socket> sockets = new ArrayList<>();
 
     private void start(int slots, LiveOutput.Format format) throws Exception {
         start(slots, format, LiveServer.DEFAULT_MAX_PENDING_BYTES);
@@ -59,7 +65,7 @@ class LiveServerTest {
         ServerSocket socket = new ServerSocket();
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         server = new LiveServer(new LiveRouter(streams, emit), format, socket, new PrintWriter(log, true), maxPendingBytes);
-        serving = CompletableFuture.supplyAsync(() -> {
+        serving = OwnThread.supply(() -> {
             try {
                 return server.serve();
             } catch (InterruptedException e) {
@@ -70,11 +76,30 @@ class LiveServerTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (Client c : clients) c.socket.close();
+        for (Socket s : sockets) s.close();
         if (server != null) {
             server.close();
-            serving.get(20, TimeUnit.SECONDS);
+            try {
+                serving.get(20, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("the server did not stop within 20 s\n" + threadDump(), e);
+            }
             streams.close();
+        }
+    }
+
+    /**
+     * Every thread's stack, virtual ones included, for a failure message: a server that stops answering
+     * leaves nothing else to go on.
+     */
+    private String threadDump() {
+        try {
+            Path file = dir.resolve("threads-" + System.nanoTime() + ".txt");
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+            return "threads:\n" + Files.readString(file);
+        } catch (IOException | RuntimeException e) {
+            return "(no thread dump: " + e + ")";
         }
     }
 
@@ -88,7 +113,7 @@ class LiveServerTest {
             socket.setSoTimeout(20_000);
             out = socket.getOutputStream();
             in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            clients.add(this);
+            sockets.add(socket);
         }
 
         void send(String text) throws Exception {
@@ -185,24 +210,27 @@ class LiveServerTest {
     void aClientThatDoesNotReadItsPredictionsIsDisconnectedAndTheOthersGoOn() throws Exception {
         start(2, LiveOutput.Format.TEXT, 64 << 10);
         Socket deaf = new Socket();
+        sockets.add(deaf);
         deaf.setReceiveBufferSize(1024);
         deaf.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
         Client polite = new Client();
-        CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> flood = OwnThread.run(() -> {
             byte[] token = "0.5\n".getBytes(StandardCharsets.UTF_8);
             try (OutputStream out = deaf.getOutputStream()) {
                 for (int i = 0; i < 5_000_000; i++) out.write(token);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // Disconnected by the server, as it should be.
             }
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!log.toString().contains("does not read its predictions; disconnected") && System.nanoTime() < deadline) Thread.sleep(20);
-        assertThat(log.toString()).contains("client #1 ", "does not read its predictions; disconnected");
+        if (!log.toString().contains("does not read its predictions; disconnected")) {
+            throw new AssertionError("no disconnect within 60 s; server log:\n" + log + threadDump());
+        }
+        assertThat(log.toString()).contains("client #1 ");
         flood.get(60, TimeUnit.SECONDS);
         polite.send("0.5\n");
         assertThat(polite.read()).startsWith("0\t1\t");
-        deaf.close();
     }
 
     @Test

@@ -223,7 +223,7 @@ class LiveSessionTest {
         BoundedLines in = new BoundedLines(new java.io.PipedInputStream(source), 1 << 16);
         StringWriter out = new StringWriter();
         try (TokenStreams s = engine.open(1)) {
-            CompletableFuture<LiveSession.Summary> session = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<LiveSession.Summary> session = OwnThread.supply(() -> {
                 try {
                     return new LiveSession(new LiveRouter(s), new LiveOutput(new PrintWriter(out), LiveOutput.Format.TEXT),
                             new PrintWriter(new StringWriter())).run(in);
