@@ -25,14 +25,16 @@ work="$out/work"
 mkdir -p "$out" "$work"
 [ -f "$model" ] || { echo "no trained model $model" >&2; exit 1; }
 
-# step NAME ARGS…: runs `s4d ARGS…` once, its output (without progress lines) in NAME.log; NAME.done marks success.
+# step NAME ARGS…: runs `s4d ARGS…` once, its output (progress lines to stderr only) in NAME.log; NAME.done marks success.
 step() {
   local name="$1"; shift
   if [ -f "$out/$name.done" ]; then echo "== $name: done before, skipped"; return 0; fi
   # The log is NAME.log.part until the step succeeds, so an unfinished step never leaves a log that looks complete.
   echo "== $name: s4d $*" | tee "$out/$name.log.part"
   local start=$SECONDS
-  "$s4d" "$@" 2>&1 | grep --line-buffered -v '\] *[0-9]*% ' | tee -a "$out/$name.log.part"
+  # Progress lines go to this script's stderr, so a long step shows how far it is, but not into the step's log.
+  "$s4d" "$@" 2>&1 | awk '/\] *[0-9]+% / { print > "/dev/stderr"; fflush("/dev/stderr"); next } { print; fflush() }' \
+    | tee -a "$out/$name.log.part"
   echo "== $name: $((SECONDS - start)) s" | tee -a "$out/$name.log.part"
   mv "$out/$name.log.part" "$out/$name.log"
   touch "$out/$name.done"
