@@ -40,7 +40,14 @@ final class VectorKernels implements Kernels {
     private static final VectorShuffle<Float> FOLD2 = fold(2);
     private static final VectorShuffle<Float> FOLD1 = fold(1);
 
-    private VectorKernels() {
+    /**
+     * Whether the matrix products use 6-row register tiles (24 accumulators of a 4-vector panel, plus 4
+     * weight or input vectors and a broadcast: 29 registers) or only 2-row ones (13 registers).
+     */
+    private final boolean sixRowTiles;
+
+    private VectorKernels(boolean sixRowTiles) {
+        this.sixRowTiles = sixRowTiles;
     }
 
     /**
@@ -48,7 +55,23 @@ final class VectorKernels implements Kernels {
      * or wider than {@link #sumLanes} folds.
      */
     static Kernels create() {
-        return L >= 4 && L <= 32 ? new VectorKernels() : ScalarKernels.INSTANCE;
+        return L >= 4 && L <= 32 ? new VectorKernels(sixRowTilesFit()) : ScalarKernels.INSTANCE;
+    }
+
+    /** The vector kernels with the given row tiling, whatever this machine's registers favour: for tests. */
+    static VectorKernels withSixRowTiles(boolean sixRowTiles) {
+        return new VectorKernels(sixRowTiles);
+    }
+
+    /**
+     * 6-row tiles fit where there are 32 vector registers: AVX-512 and the ARM vector extensions. x86
+     * with narrower vectors (AVX2) has 16, where C2 spills the accumulators on every step; there the
+     * 2-row tiles train the sCIFAR model about 1.5× faster (docs/BENCHMARKS.md).
+     */
+    private static boolean sixRowTilesFit() {
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86");
+        return !x86 || S.vectorBitSize() >= 512;
     }
 
     @Override
@@ -70,7 +93,7 @@ final class VectorKernels implements Kernels {
     @Override
     public void linear(float[] x, int xOff, int rows, PackedWeights w, float[] bias, float[] y, int yOff) {
         if (w.panelWidth == PANEL) {
-            gemm(x, xOff, rows, w.in, w.panels, bias, w.out, y, yOff);
+            gemm(sixRowTiles, x, xOff, rows, w.in, w.panels, bias, w.out, y, yOff);
         } else {
             linear(x, xOff, rows, w.in, w.rowMajor, bias, w.out, y, yOff);
         }
@@ -88,7 +111,7 @@ final class VectorKernels implements Kernels {
         if (scratch.panels.length < size) scratch.panels = new float[size];
         float[] panels = scratch.panels;
         packPanels(w, out, in, panels);
-        gemm(x, xOff, rows, in, panels, bias, out, y, yOff);
+        gemm(sixRowTiles, x, xOff, rows, in, panels, bias, out, y, yOff);
     }
 
     private static int panelCount(int out) {
@@ -127,11 +150,11 @@ final class VectorKernels implements Kernels {
     private static final ThreadLocal<GemmScratch> GEMM_SCRATCH = ThreadLocal.withInitial(GemmScratch::new);
 
     /**
-     * y = x·wᵀ + bias over panels: 6-row tiles, then 2-row tiles, then one row. The tiles write whole
+     * y = x·wᵀ + bias over panels: 6-row tiles (if {@code six}), then 2-row tiles, then one row. The tiles write whole
      * panels without masks (which keeps them small enough for C1 to compile, so that C2 gets to them
      * sooner); a last, partial panel is written to a scratch tile and its existing columns copied out.
      */
-    private static void gemm(float[] x, int xOff, int rows, int in, float[] pk, float[] bias, int out,
+    private static void gemm(boolean six, float[] x, int xOff, int rows, int in, float[] pk, float[] bias, int out,
                              float[] y, int yOff) {
         int np = panelCount(out);
         int full = out / PANEL;                       // panels whose columns all exist
@@ -143,7 +166,7 @@ final class VectorKernels implements Kernels {
         java.util.Arrays.fill(b, bias != null ? out : 0, np * PANEL, 0f);
         float[] tile = scratch.tile;
         int r = 0;
-        for (; r + 6 <= rows; r += 6) {
+        for (; six && r + 6 <= rows; r += 6) {
             int xr = xOff + r * in, yr = yOff + r * out;
             for (int p = 0; p < full; p++) tile6(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
             if (rest > 0) {
@@ -700,9 +723,9 @@ final class VectorKernels implements Kernels {
     private static final int GRAD_ROWS = 128;
 
     /**
-     * Register tiles as in {@link #gemm}, transposed: 6 output rows × one panel of input columns stay
-     * in 24 registers while the rows of x stream by and dy is broadcast one value at a time. Columns
-     * past the last whole panel go one masked vector at a time.
+     * Register tiles as in {@link #gemm}, transposed: 6 (or 2) output rows × one panel of input columns
+     * stay in 24 (or 8) registers while the rows of x stream by and dy is broadcast one value at a time.
+     * Columns past the last whole panel go one masked vector at a time.
      */
     @Override
     public void linearWeightGradient(float[] dy, int dyOff, float[] x, int xOff, int rows, int out, int in,
@@ -715,7 +738,8 @@ final class VectorKernels implements Kernels {
             int xr = xOff + r0 * in;
             for (int i = 0; i < whole; i += PANEL) {
                 int o = 0;
-                for (; o + 6 <= out; o += 6) gradTile6(dy, dyr, out, o, x, xr, in, i, n, dw);
+                for (; sixRowTiles && o + 6 <= out; o += 6) gradTile6(dy, dyr, out, o, x, xr, in, i, n, dw);
+                for (; o + 2 <= out; o += 2) gradTile2(dy, dyr, out, o, x, xr, in, i, n, dw);
                 for (; o < out; o++) gradTile1(dy, dyr, out, o, x, xr, in, i, n, dw);
             }
             for (int i = whole; i < in; i += L) {
@@ -767,6 +791,31 @@ final class VectorKernels implements Kernels {
         c30.intoArray(dw, w3); c31.intoArray(dw, w3 + L); c32.intoArray(dw, w3 + 2 * L); c33.intoArray(dw, w3 + 3 * L);
         c40.intoArray(dw, w4); c41.intoArray(dw, w4 + L); c42.intoArray(dw, w4 + 2 * L); c43.intoArray(dw, w4 + 3 * L);
         c50.intoArray(dw, w5); c51.intoArray(dw, w5 + L); c52.intoArray(dw, w5 + 2 * L); c53.intoArray(dw, w5 + 3 * L);
+    }
+
+    /** As {@link #gradTile6} for the output rows o and o + 1. */
+    private static void gradTile2(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
+                                  float[] dw) {
+        int w0 = o * in + i;
+        int w1 = w0 + in;
+        FloatVector c00 = FloatVector.fromArray(S, dw, w0), c01 = FloatVector.fromArray(S, dw, w0 + L);
+        FloatVector c02 = FloatVector.fromArray(S, dw, w0 + 2 * L), c03 = FloatVector.fromArray(S, dw, w0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, dw, w1), c11 = FloatVector.fromArray(S, dw, w1 + L);
+        FloatVector c12 = FloatVector.fromArray(S, dw, w1 + 2 * L), c13 = FloatVector.fromArray(S, dw, w1 + 3 * L);
+        for (int r = 0; r < n; r++) {
+            int xi = xr + r * in + i;
+            int g = dyr + r * out + o;
+            FloatVector x0 = FloatVector.fromArray(S, x, xi);
+            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+            FloatVector a = FloatVector.broadcast(S, dy[g]);
+            c00 = x0.fma(a, c00); c01 = x1.fma(a, c01); c02 = x2.fma(a, c02); c03 = x3.fma(a, c03);
+            a = FloatVector.broadcast(S, dy[g + 1]);
+            c10 = x0.fma(a, c10); c11 = x1.fma(a, c11); c12 = x2.fma(a, c12); c13 = x3.fma(a, c13);
+        }
+        c00.intoArray(dw, w0); c01.intoArray(dw, w0 + L); c02.intoArray(dw, w0 + 2 * L); c03.intoArray(dw, w0 + 3 * L);
+        c10.intoArray(dw, w1); c11.intoArray(dw, w1 + L); c12.intoArray(dw, w1 + 2 * L); c13.intoArray(dw, w1 + 3 * L);
     }
 
     /** As {@link #gradTile6} for the single output row o. */

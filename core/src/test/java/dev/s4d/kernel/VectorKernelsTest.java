@@ -24,6 +24,8 @@ class VectorKernelsTest {
 
     private static final Kernels SCALAR = Kernels.scalar();
     private static Kernels vector;
+    /** Both row tilings of the matrix products, whichever this machine's registers favour. */
+    private static final Kernels[] TILINGS = {VectorKernels.withSixRowTiles(true), VectorKernels.withSixRowTiles(false)};
 
     @BeforeAll
     static void vectorKernels() {
@@ -98,22 +100,46 @@ class VectorKernelsTest {
         String shape = rows + "×" + in + "→" + out + (withBias ? " with bias" : "") + " offsets " + xOff + "," + yOff;
 
         float[] y = filled(expected.length, 7f);
-        vector.linear(x, xOff, rows, in, w, bias, out, y, yOff);
-        assertClose(y, expected, tol, "unpacked " + shape);
+        for (Kernels v : TILINGS) {
+            Arrays.fill(y, 7f);
+            v.linear(x, xOff, rows, in, w, bias, out, y, yOff);
+            assertClose(y, expected, tol, "unpacked " + shape);
 
-        PackedWeights vp = vector.pack(w, out, in);
-        Arrays.fill(y, 7f);
-        vector.linear(x, xOff, rows, vp, bias, y, yOff);
-        assertClose(y, expected, tol, "vector-packed " + shape);
+            PackedWeights vp = v.pack(w, out, in);
+            Arrays.fill(y, 7f);
+            v.linear(x, xOff, rows, vp, bias, y, yOff);
+            assertClose(y, expected, tol, "vector-packed " + shape);
 
-        Arrays.fill(y, 7f);
-        SCALAR.linear(x, xOff, rows, vp, bias, y, yOff);
-        assertClose(y, expected, tol, "vector-packed used by scalar " + shape);
+            Arrays.fill(y, 7f);
+            SCALAR.linear(x, xOff, rows, vp, bias, y, yOff);
+            assertClose(y, expected, tol, "vector-packed used by scalar " + shape);
 
-        PackedWeights sp = SCALAR.pack(w, out, in);
-        Arrays.fill(y, 7f);
-        vector.linear(x, xOff, rows, sp, bias, y, yOff);
-        assertClose(y, expected, tol, "scalar-packed used by vector " + shape);
+            PackedWeights sp = SCALAR.pack(w, out, in);
+            Arrays.fill(y, 7f);
+            v.linear(x, xOff, rows, sp, bias, y, yOff);
+            assertClose(y, expected, tol, "scalar-packed used by vector " + shape);
+        }
+    }
+
+    /**
+     * The tilings differ only in how many rows share a register tile; every sum runs over the same
+     * terms in the same order, so the results are the same bits. That is what lets a training run
+     * resumed on another machine (or after the tiling changed) repeat its losses exactly.
+     */
+    @Test
+    void bothRowTilingsGiveTheSameBits() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        int rows = 6 * 3 + 2 + 1, in = 70, out = 45;
+        float[] x = random(rnd, rows * in, 1), w = random(rnd, out * in, 0.3), bias = random(rnd, out, 0.5);
+        float[] dy = random(rnd, rows * out, 1);
+        float[][] y = new float[2][rows * out], dw = new float[2][out * in], db = new float[2][out];
+        for (int t = 0; t < 2; t++) {
+            TILINGS[t].linear(x, 0, rows, TILINGS[t].pack(w, out, in), bias, y[t], 0);
+            TILINGS[t].linearWeightGradient(dy, 0, x, 0, rows, out, in, dw[t], db[t]);
+        }
+        assertThat(y[1]).containsExactly(y[0]);
+        assertThat(dw[1]).containsExactly(dw[0]);
+        assertThat(db[1]).containsExactly(db[0]);
     }
 
     @Test
@@ -466,11 +492,13 @@ class VectorKernelsTest {
         float[] y = new float[expected.length], gv = new float[g.length], vRe = new float[sRe.length],
                 vIm = new float[sIm.length], vy = new float[dy.length], gluGot = new float[gluExpected.length];
         for (int round = 0; round < 3000; round++) {
-            vector.linear(x, 0, rows, packed, bias, y, 0);
-            assertClose(y, expected, tol, "packed linear, round " + round);
-            if (round % 4 == 0) {
-                vector.linear(x, 0, rows, in, w, bias, out, y, 0);
-                assertClose(y, expected, tol, "unpacked linear, round " + round);
+            for (Kernels v : TILINGS) {
+                v.linear(x, 0, rows, packed, bias, y, 0);
+                assertClose(y, expected, tol, "packed linear, round " + round);
+                if (round % 4 == 0) {
+                    v.linear(x, 0, rows, in, w, bias, out, y, 0);
+                    assertClose(y, expected, tol, "unpacked linear, round " + round);
+                }
             }
             System.arraycopy(g, 0, gv, 0, g.length);
             vector.gelu(gv, 0, gv.length);
