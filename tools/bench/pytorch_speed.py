@@ -7,7 +7,7 @@ recurrent step of the public S4D code: cached dA = exp(dt*A), dB*C folded, state
 
 Run with Debian's python3 (python3-torch), from the repository root:
     /usr/bin/python3 tools/bench/pytorch_speed.py [--preset small|large] [--threads 2] [--repeats 5]
-Prints the same rows as `./s4d bench` (median of the repeats).
+Prints the same rows as `./s4d bench` (median of the repeats), training included.
 """
 import argparse
 import os
@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--streams", type=int, default=64)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--train-batch", type=int, default=32)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -135,6 +136,25 @@ def main():
         m(x)
         sec = timed(lambda: m(x), a.repeats)
     print(f"{'conv, batch ' + str(a.batch) + ', L ' + str(p['length']):40s} {sec * 1e3:10.1f} ms {a.batch * p['length'] / sec:14,.0f}")
+
+    # Training as `s4d bench` measures it: forward, backward and an AdamW update of one batch (this
+    # model has no dropout, which s4d's training step has at 0.1).
+    m.train()
+    opt = torch.optim.AdamW(m.parameters(), lr=0.01, weight_decay=0.01)
+    xt = torch.randn(a.train_batch, p["length"], p["d_input"])
+    yt = torch.randint(0, p["n_classes"], (a.train_batch,))
+
+    def train_step():
+        opt.zero_grad()
+        F.cross_entropy(m(xt), yt).backward()
+        opt.step()
+
+    train_step()
+    train_step()
+    n = 3
+    sec = timed(lambda: [train_step() for _ in range(n)], a.repeats) / n
+    name = f"training, batch {a.train_batch}, L {p['length']}"
+    print(f"{name:40s} {a.train_batch / sec:6.1f} samples/s {a.train_batch * p['length'] / sec:14,.0f}")
 
 
 if __name__ == "__main__":

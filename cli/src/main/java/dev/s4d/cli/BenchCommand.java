@@ -13,9 +13,18 @@ import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.InitOptions;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.ModelInitializer;
+import dev.s4d.model.Parameters;
 import dev.s4d.model.S4DModel;
+import dev.s4d.model.Tensor;
+import dev.s4d.train.AdamW;
+import dev.s4d.train.GradientSource;
+import dev.s4d.train.GradientSources;
+import dev.s4d.train.TrainConfig;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import picocli.CommandLine.Command;
@@ -23,12 +32,13 @@ import picocli.CommandLine.Option;
 
 /**
  * Measures the engines' speed on one model and prints a table: one stream on one thread, many
- * streams on all cores, and the conv engine on a batch. Medians of repeated runs after warm-up.
+ * streams on all cores, the conv engine on a batch, and training steps. Medians of repeated runs
+ * after warm-up.
  * Given a quantised model, it also measures the fixed-point engine beside the float engines of a model
  * of the same shape (their speed does not depend on the weights).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure engine speed: single-stream latency, multi-stream throughput, conv throughput.",
+        description = {"Measure speed: single-stream latency, multi-stream throughput, conv throughput, training throughput.",
                 "Presets match the PyTorch figures in REFERENCE.md §4: small = H 64, N 64, 4 layers, L 784, d_input 1;"
                         + " large = H 128, N 64, 4 layers, L 1024, d_input 3."})
 final class BenchCommand extends CliCommand {
@@ -57,19 +67,26 @@ final class BenchCommand extends CliCommand {
     @Option(names = "--peak-gflops", description = "FP32 peak of one core in GFLOP/s for the fraction-of-peak column (default: measured with an FMA loop).")
     Double peakGflops;
 
-    @Option(names = "--only", paramLabel = "single|streams|conv", description = "Run one measurement only.")
+    @Option(names = "--train-batch", description = "Batch size of the training measurement (default 32, as REFERENCE.md §4's PyTorch figures).")
+    int trainBatch = 32;
+
+    @Option(names = "--only", paramLabel = "single|streams|conv|train", description = "Run one measurement only.")
     String only;
+
+    private static final List<String> MEASUREMENTS = List.of("single", "streams", "conv", "train");
 
     @Override
     public Integer call() throws Exception {
-        if (repeats < 1 || streams < 1 || batch < 1) throw new IllegalArgumentException("--repeats, --streams and --batch must be positive");
+        if (repeats < 1 || streams < 1 || batch < 1 || trainBatch < 1) {
+            throw new IllegalArgumentException("--repeats, --streams, --batch and --train-batch must be positive");
+        }
         if (length != null && length < 1) throw new IllegalArgumentException("--length must be at least 1, got " + length);
         boolean measuredPeak = peakGflops == null;
         if (measuredPeak) peakGflops = PeakFlops.measureOneCore();
         if (!(peakGflops > 0)) throw new IllegalArgumentException("--peak-gflops must be positive, got " + peakGflops);
         // An unknown name would otherwise measure nothing and still succeed.
-        if (only != null && !java.util.List.of("single", "streams", "conv").contains(only)) {
-            throw new IllegalArgumentException("unknown --only '" + only + "', expected single, streams or conv");
+        if (only != null && !MEASUREMENTS.contains(only)) {
+            throw new IllegalArgumentException("unknown --only '" + only + "', expected single, streams, conv or train");
         }
         QuantizedModel quantised = modelFile != null && CliFiles.isQuantised(modelFile) ? QuantizedModelFiles.load(modelFile) : null;
         S4DModel model = quantised != null ? ModelInitializer.initialise(quantised.model(), InitOptions.defaults(0))
@@ -90,6 +107,7 @@ final class BenchCommand extends CliCommand {
             if (quantised != null) many("fixed-point", n -> FixedPointEngine.compile(quantised, ChipOptions.defaults()).open(n), flops);
         }
         if (only == null || only.equals("conv")) conv(model, len);
+        if (only == null || only.equals("train")) train(model, len);
         return 0;
     }
 
@@ -168,6 +186,47 @@ final class BenchCommand extends CliCommand {
         }
         double tps = Timing.median(rate);
         row("conv, batch " + batch + ", L " + len + ", all cores", String.format(Locale.ROOT, "%.1f ms/batch", batch * len / tps * 1e3), tps, Double.NaN);
+    }
+
+    /**
+     * Training steps on all cores as the trainer takes them, data loading aside: forward and backward
+     * of a batch (dropout 0.1) and the AdamW update, with the reference recipe's rates. The median
+     * column is in samples per second, the unit of REFERENCE.md §4's PyTorch training figures.
+     */
+    private void train(S4DModel model, int len) {
+        ModelConfig c = model.config();
+        TrainConfig recipe = TrainConfig.defaults();
+        int cores = Runtime.getRuntime().availableProcessors();
+        Parameters params = model.parameters().copy();
+        Map<String, Tensor> g = new LinkedHashMap<>();
+        params.asMap().forEach((name, t) -> g.put(name, Tensor.zeros(t.shape())));
+        Parameters grads = new Parameters(g);
+        GradientSource gradients = GradientSources.forModel(c, recipe.dropout(), cores);
+        AdamW optimizer = AdamW.of(params, recipe);
+        SplittableRandom rng = new SplittableRandom(4);
+        float[][] x = new float[trainBatch][len * c.dInput()];
+        for (float[] seq : x) for (int i = 0; i < seq.length; i++) seq[i] = (float) rng.nextGaussian();
+        int[] labels = new int[trainBatch];
+        for (int i = 0; i < trainBatch; i++) labels[i] = rng.nextInt(c.nClasses());
+        long[] step = {0};
+        Runnable oneStep = () -> {
+            gradients.compute(params, grads, x, labels, step[0]++);
+            optimizer.step(params, grads, 1.0);
+        };
+        // The vector kernels are slow until C2 has compiled them: a few seconds of steps on a real model,
+        // while a tiny one has made enough calls long before.
+        long warm = System.nanoTime() + 10_000_000_000L;
+        for (int i = 0; i < 500 && System.nanoTime() < warm; i++) oneStep.run();
+        int steps = 3;
+        double[] rate = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) oneStep.run();
+            rate[r] = (double) steps * trainBatch / ((System.nanoTime() - t0) / 1e9);
+        }
+        double sps = Timing.median(rate);
+        row("training, batch " + trainBatch + ", L " + len + ", all cores", String.format(Locale.ROOT, "%.1f samples/s", sps),
+                sps * len, Double.NaN);
     }
 
     private void row(String name, String median, double tokensPerSecond, double peakFraction) {

@@ -29,7 +29,7 @@ class HelpAndUsageTest {
                 Arguments.of("live", new String[]{"--model", "--input", "--streams", "--format", "--threads", "--sigma-delta", "--report",
                         "--listen", "--emit", "--state", "--prenorm"}),
                 Arguments.of("bench", new String[]{"--model", "--preset", "--flavour", "--length", "--streams", "--batch",
-                        "--repeats", "--peak-gflops", "--only"}),
+                        "--repeats", "--peak-gflops", "--train-batch", "--only"}),
                 Arguments.of("quantize", new String[]{"--model", "--dataset", "--out", "--weight-bits", "--coefficient-bits",
                         "--state-bits", "--rounding", "--overflow", "--calibration", "--qaft-epochs", "--qaft-lr", "--qaft-seed", "--qaft-dir", "--resume"}),
                 Arguments.of("loihi", new String[]{"--model", "--dataset", "--split", "--limit", "--sigma-delta",

@@ -96,11 +96,20 @@ class StreamDemoBenchTest {
         assertThat(r.out()).contains("conv, batch 2, L 64", "ms/batch");
     }
 
+    @Test
+    void benchTrainingOnATinyModel() {
+        Cli.Result r = Cli.run("bench", "--model", tiny.toString(), "--only", "train", "--repeats", "1", "--train-batch", "3",
+                "--length", "32").succeeds();
+        assertThat(r.out()).contains("training, batch 3, L 32, all cores", "samples/s");
+        assertThat(r.out()).doesNotContain("conv,", "stream,");
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', textBlock = """
             --preset      | foo   | unknown --preset 'foo', expected small or large
-            --only        | all   | unknown --only 'all', expected single, streams or conv
-            --repeats     | 0     | --repeats, --streams and --batch must be positive
+            --only        | all   | unknown --only 'all', expected single, streams, conv or train
+            --repeats     | 0     | --repeats, --streams, --batch and --train-batch must be positive
+            --train-batch | 0     | --repeats, --streams, --batch and --train-batch must be positive
             --length      | 0     | --length must be at least 1, got 0
             --peak-gflops | 0     | --peak-gflops must be positive
             --flavour     | foo   | unknown block flavour 'foo'
