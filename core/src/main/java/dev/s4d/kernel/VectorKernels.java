@@ -66,7 +66,7 @@ final class VectorKernels implements Kernels {
     /**
      * 6-row tiles fit where there are 32 vector registers: AVX-512 and the ARM vector extensions. x86
      * with narrower vectors (AVX2) has 16, where C2 spills the accumulators on every step; there the
-     * 2-row tiles train the sCIFAR model about 1.5× faster (docs/BENCHMARKS.md).
+     * 2-row tiles train the sCIFAR model 1.3–1.5× faster (docs/BENCHMARKS.md).
      */
     private static boolean sixRowTilesFit() {
         String arch = System.getProperty("os.arch", "");
