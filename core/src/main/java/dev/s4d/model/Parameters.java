@@ -44,4 +44,11 @@ public final class Parameters {
         tensors.forEach((k, t) -> m.put(k, new Tensor(t.shape(), t.data().clone())));
         return new Parameters(m);
     }
+
+    /** Zeros of the same names and shapes: a gradient buffer for these parameters. */
+    public Parameters zerosLike() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        tensors.forEach((k, t) -> m.put(k, Tensor.zeros(t.shape())));
+        return new Parameters(m);
+    }
 }

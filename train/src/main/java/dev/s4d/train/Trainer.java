@@ -8,7 +8,6 @@ import dev.s4d.io.ModelFiles;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Parameters;
 import dev.s4d.model.S4DModel;
-import dev.s4d.model.Tensor;
 import dev.s4d.train.Checkpoint.DataFingerprint;
 import dev.s4d.train.Checkpoint.EpochTotals;
 import java.io.IOException;
@@ -16,10 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -147,9 +144,7 @@ public final class Trainer {
             this.params = params;
             this.optimizer = optimizer;
             this.data = data;
-            Map<String, Tensor> g = new LinkedHashMap<>();
-            params.asMap().forEach((name, t) -> g.put(name, Tensor.zeros(t.shape())));
-            this.grads = new Parameters(g);
+            this.grads = params.zerosLike();
         }
 
         TrainResult execute(Dataset train, Dataset test) throws IOException {
