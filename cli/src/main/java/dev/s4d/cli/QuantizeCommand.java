@@ -112,7 +112,7 @@ final class QuantizeCommand extends CliCommand {
         TrainConfig d = TrainConfig.defaults();
         TrainConfig config = new TrainConfig(qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, d.weightDecay(), d.weightDecaySsm(),
                 d.beta1(), d.beta2(), d.eps(), 0, d.clipNorm(), d.dropout(), qaftSeed, d.valFraction(), workers, d.checkpointEvery(),
-                Augmentation.NONE);
+                Augmentation.NONE, 0);
         GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir));
         Dataset test = data.load(Split.TEST);

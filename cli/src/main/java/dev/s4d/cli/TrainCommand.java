@@ -31,13 +31,14 @@ import picocli.CommandLine.Option;
                         + " default to the dataset's) and holds out --val-fraction of the training split for validation.",
                 "--out DIR receives checkpoint.safetensors (every --checkpoint-every steps and at each epoch end),"
                         + " best.safetensors (best validation accuracy), last.safetensors, metrics.jsonl, metrics.csv,"
-                        + " loss.png, accuracy.png and summary.json.",
+                        + " loss.png, accuracy.png and summary.json; with --average-last also averaged.safetensors.",
                 "--init MODEL starts from a trained model's parameters (ours, or a reference PyTorch state_dict) with a"
                         + " fresh optimiser and schedule: fine-tuning, or more epochs for a finished run. The architecture is"
                         + " the model's; architecture options may repeat it, not change it.",
                 "--resume continues the run in DIR where its checkpoint stopped, with the checkpoint's architecture and"
-                        + " settings: options may repeat them, and only --threads may change. With the same thread count"
-                        + " it takes exactly the steps the uninterrupted run would have taken."})
+                        + " settings: options may repeat them, and only --threads may change (and --average-last, while no epoch"
+                        + " of its window has ended). With the same thread count it takes exactly the steps the uninterrupted"
+                        + " run would have taken."})
 final class TrainCommand extends CliCommand {
 
     /** Makes the gradient code for a model. */
@@ -96,6 +97,11 @@ final class TrainCommand extends CliCommand {
             + " down (4 pixels for CIFAR, 3 for MNIST), filling with 0. Tasks whose tokens are pixels row by row, so not psmnist. Default none.")
     String augment;
 
+    @Option(names = "--average-last", paramLabel = "K", description = "Also keep the mean of the weights at the ends of the last K"
+            + " epochs (stochastic weight averaging over the tail of the schedule) as averaged.safetensors, validated after each of"
+            + " those epochs and tested at the end; 0: none (default 0).")
+    Integer averageLast;
+
     @Option(names = "--val-fraction", description = "Share of the training split held out for validation, in [0, 1) (default 0.1).")
     Double valFraction;
 
@@ -146,7 +152,7 @@ final class TrainCommand extends CliCommand {
         if (!Files.exists(checkpointFile)) throw new IllegalArgumentException("--resume: " + out + " holds no " + Trainer.CHECKPOINT);
         Checkpoint checkpoint = Checkpoint.read(checkpointFile);
         sameArchitecture(checkpoint.modelConfig(), "--resume continues the checkpoint's architecture:");
-        TrainConfig config = resumedSettings(checkpoint.trainConfig());
+        TrainConfig config = resumedSettings(checkpoint.trainConfig(), checkpoint.epoch());
         data.checkFits(checkpoint.modelConfig());
         GradientSource source = gradients.create(checkpoint.modelConfig(), config.dropout(), config.threads());
         Dataset train = data.load(Split.TRAIN);
@@ -172,23 +178,34 @@ final class TrainCommand extends CliCommand {
                 or(weightDecay, base.weightDecay()), base.weightDecaySsm(), base.beta1(), base.beta2(), base.eps(),
                 or(warmup, base.warmupSteps()), or(clip, base.clipNorm()), or(dropout, base.dropout()), or(seed, base.seed()),
                 or(valFraction, base.valFraction()), or(threads, base.threads()), or(checkpointEvery, base.checkpointEvery()),
-                augment == null ? base.augment() : Augmentation.parse(augment));
+                augment == null ? base.augment() : Augmentation.parse(augment), or(averageLast, base.averageLast()));
     }
 
-    /** The checkpoint's settings; options may repeat them but not change them, except --threads. */
-    private TrainConfig resumedSettings(TrainConfig stored) {
+    /**
+     * The checkpoint's settings; options may repeat them but not change them, except --threads and,
+     * while no epoch of its window has ended, --average-last.
+     */
+    private TrainConfig resumedSettings(TrainConfig stored, int epochsDone) {
         TrainConfig asked = settings(stored);
+        if (stored.mayResumeAs(asked, epochsDone)) return asked;
+        if (stored.withThreads(asked.threads()).withAverageLast(asked.averageLast()).equals(asked)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--average-last can change on resume only while no epoch of"
+                    + " its window has ended, but the run has completed %d of %d epochs and the window of %d epochs starts after epoch %d",
+                    epochsDone, stored.epochs(), Math.max(stored.averageLast(), asked.averageLast()),
+                    Math.min(stored.averageFrom(), asked.averageFrom())));
+        }
         ObjectMapper json = new ObjectMapper();
         JsonNode before = json.valueToTree(stored);
         JsonNode after = json.valueToTree(asked);
         List<String> changed = new ArrayList<>();
         before.properties().forEach(e -> {
-            if (!e.getKey().equals("threads") && !e.getValue().equals(after.get(e.getKey()))) {
+            if (!e.getKey().equals("threads") && !e.getKey().equals("average_last") && !e.getValue().equals(after.get(e.getKey()))) {
                 changed.add(e.getKey() + " " + e.getValue() + " → " + after.get(e.getKey()));
             }
         });
         if (!changed.isEmpty()) {
-            throw new IllegalArgumentException("a resumed run keeps the settings it started with (only --threads may change), but the options change "
+            throw new IllegalArgumentException("a resumed run keeps the settings it started with (only --threads and --average-last may change),"
+                    + " but the options change "
                     + String.join(", ", changed));
         }
         return asked;
@@ -206,6 +223,9 @@ final class TrainCommand extends CliCommand {
         }
         if (r.testLast() != null) w.println("test, last model: " + r.testLast().describe());
         if (r.testBest() != null && r.bestEpoch() != r.history().getLast().epoch()) w.println("test, best model: " + r.testBest().describe());
+        if (r.testAveraged() != null) {
+            w.println("test, weights averaged over the last " + r.averagedEpochs() + " epochs (" + Trainer.AVERAGED + "): " + r.testAveraged().describe());
+        }
         w.println("run written to " + out + " (" + r.steps() + " steps)");
     }
 }

@@ -28,6 +28,11 @@ final class TrainingPlots {
         XYChart accuracy = chart("Accuracy", "accuracy (%)");
         add(accuracy, "train", history, m -> 100 * m.trainAccuracy());
         if (validated) add(accuracy, "validation", history, m -> 100 * m.valAccuracy());
+        List<EpochMetrics> window = history.stream().filter(m -> m.avgValAccuracy() != null).toList();
+        if (!window.isEmpty()) {
+            add(loss, "validation, averaged weights", window, EpochMetrics::avgValLoss);
+            add(accuracy, "validation, averaged weights", window, m -> 100 * m.avgValAccuracy());
+        }
         AtomicFiles.write(dir.resolve(LOSS), BitmapEncoder.getBitmapBytes(loss, BitmapEncoder.BitmapFormat.PNG));
         AtomicFiles.write(dir.resolve(ACCURACY), BitmapEncoder.getBitmapBytes(accuracy, BitmapEncoder.BitmapFormat.PNG));
     }

@@ -101,6 +101,24 @@ class TrainCommandTest {
     }
 
     @Test
+    void averageLastKeepsTheMeanOfTheLastEpochsWeights() throws Exception {
+        useStandIn();
+        Path out = dir.resolve("run");
+        Cli.Result r = Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", "2",
+                "--average-last", "2")).succeeds();
+        assertThat(r.out()).contains("epoch 1: weights of the last 1 epoch averaged, validation accuracy",
+                "epoch 2: weights of the last 2 epochs averaged", "test, weights averaged over the last 2 epochs (averaged.safetensors): accuracy");
+        assertThat(out.resolve(Trainer.AVERAGED)).isNotEmptyFile();
+        assertThat(Files.readAllLines(out.resolve(MetricsFiles.CSV)).get(2)).doesNotEndWith(",,");
+
+        // Its window has ended, so a resume cannot change it; nor can a window be longer than the run.
+        Cli.run(args(out, "--resume", "--average-last", "1"))
+                .failsWith(1, "--average-last can change on resume only while no epoch of its window has ended", "completed 2 of 2 epochs");
+        Cli.run(args(dir.resolve("long"), "--epochs", "2", "--average-last", "3")).failsWith(1, "average_last must be in [0, epochs] = [0, 2], got 3");
+        assertThat(dir.resolve("long")).doesNotExist();
+    }
+
+    @Test
     void initStartsANewRunFromATrainedModel() throws Exception {
         useStandIn();
         Path first = dir.resolve("first");

@@ -3,6 +3,12 @@ package dev.s4d.train;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.s4d.io.ModelFileException;
 import dev.s4d.io.ModelFiles;
@@ -28,13 +34,15 @@ import java.util.TreeMap;
  * Everything a run needs to continue exactly where it stopped, as one safetensors file.
  *
  * <p>Tensors: {@code param/NAME}, {@code adam.exp_avg/NAME} and {@code adam.exp_avg_sq/NAME} for every
- * model parameter. Metadata (JSON strings): the {@link TrainConfig}, the {@link ModelConfig}, the
+ * model parameter, and {@code average/NAME} once an epoch of the averaging window has ended. Metadata (JSON strings): the {@link TrainConfig}, the {@link ModelConfig}, the
  * {@link DataFingerprint} of the training split, the position (steps, epoch, batch within it), the
  * epoch's running totals, the best validation accuracy and the metrics history. No random generator
  * state is stored: every random choice is derived from the seed and the position (see {@code Seeds}).
  *
  * <p>The metadata also holds a SHA-256 of all tensors and all other metadata. A file that fails the
  * check, or is not a complete safetensors file, is refused as a whole; nothing is half-loaded.
+ * Settings and metrics added to the format since its first files read, in older files, as what those
+ * files did: no augmentation, no averaging.
  *
  * @param trainConfig     the run's settings
  * @param modelConfig     the architecture
@@ -45,6 +53,8 @@ import java.util.TreeMap;
  * @param parameters      the model's values
  * @param firstMoments    AdamW's exp_avg, named like the parameters
  * @param secondMoments   AdamW's exp_avg_sq
+ * @param average         mean of the weights at the ends of the averaging window's completed epochs,
+ *                        null while none has ended ({@link TrainConfig#averageLast()})
  * @param epochSoFar      running loss and accuracy of the epoch in progress
  * @param bestValAccuracy best validation accuracy so far, null before the first validation or without a validation set
  * @param bestEpoch       the 1-based epoch that reached it, 0 if none
@@ -60,6 +70,7 @@ public record Checkpoint(
         Parameters parameters,
         Parameters firstMoments,
         Parameters secondMoments,
+        Parameters average,
         EpochTotals epochSoFar,
         Double bestValAccuracy,
         int bestEpoch,
@@ -67,6 +78,17 @@ public record Checkpoint(
 
     public Checkpoint {
         history = List.copyOf(history);
+        int averaged = averagedEpochs(trainConfig, epoch);
+        if ((averaged > 0) != (average != null)) {
+            throw new IllegalArgumentException(averaged > 0
+                    ? "the averaging window's first " + averaged + " of " + trainConfig.averageLast() + " epochs have ended, but there are no averaged weights"
+                    : "there are averaged weights, but no epoch of the averaging window (" + trainConfig.averageLast() + " epochs) has ended");
+        }
+    }
+
+    /** How many end-of-epoch weights the average holds after {@code epochsDone} epochs. */
+    static int averagedEpochs(TrainConfig config, int epochsDone) {
+        return Math.max(0, epochsDone - config.averageFrom());
     }
 
     /** Marks a checkpoint and its layout version. */
@@ -77,6 +99,13 @@ public record Checkpoint(
     private static final String PARAM = "param/";
     private static final String EXP_AVG = "adam.exp_avg/";
     private static final String EXP_AVG_SQ = "adam.exp_avg_sq/";
+    private static final String AVERAGE = "average/";
+
+    /** Settings added since the first checkpoints, with the value a checkpoint without them means. */
+    private static final Map<String, JsonNode> ADDED_SETTINGS = Map.of(
+            "augment", TextNode.valueOf(Augmentation.NONE.id()), "average_last", IntNode.valueOf(0));
+    /** Epoch metrics added since the first checkpoints; older epochs had no averaged weights. */
+    private static final List<String> ADDED_METRICS = List.of("avg_val_loss", "avg_val_acc");
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
@@ -156,6 +185,7 @@ public record Checkpoint(
         parameters.asMap().forEach((name, t) -> tensors.put(PARAM + name, t));
         firstMoments.asMap().forEach((name, t) -> tensors.put(EXP_AVG + name, t));
         secondMoments.asMap().forEach((name, t) -> tensors.put(EXP_AVG_SQ + name, t));
+        if (average != null) average.asMap().forEach((name, t) -> tensors.put(AVERAGE + name, t));
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(FORMAT_KEY, FORMAT_VERSION);
         metadata.put("train_config", json(trainConfig));
@@ -188,13 +218,21 @@ public record Checkpoint(
                     + actual + "; the checkpoint is corrupt and was not loaded");
         }
         try {
-            TrainConfig train = JSON.readValue(require(path, metadata, "train_config"), TrainConfig.class);
+            ObjectNode trainJson = object(path, "train_config", require(path, metadata, "train_config"));
+            ADDED_SETTINGS.forEach(trainJson::putIfAbsent);
+            TrainConfig train = JSON.treeToValue(trainJson, TrainConfig.class);
             ModelConfig model = ModelFiles.configFromJson(require(path, metadata, "model_config"));
             DataFingerprint data = JSON.readValue(require(path, metadata, "data"), DataFingerprint.class);
-            Position at = JSON.readValue(require(path, metadata, "position"), Position.class);
+            ObjectNode positionJson = object(path, "position", require(path, metadata, "position"));
+            if (positionJson.get("history") instanceof ArrayNode epochs) {
+                for (JsonNode e : epochs) {
+                    if (e instanceof ObjectNode o) ADDED_METRICS.forEach(k -> o.putIfAbsent(k, NullNode.getInstance()));
+                }
+            }
+            Position at = JSON.treeToValue(positionJson, Position.class);
             Map<String, Tensor> tensors = contents.tensors();
             for (String name : tensors.keySet()) {
-                if (!name.startsWith(PARAM) && !name.startsWith(EXP_AVG) && !name.startsWith(EXP_AVG_SQ)) {
+                if (!name.startsWith(PARAM) && !name.startsWith(EXP_AVG) && !name.startsWith(EXP_AVG_SQ) && !name.startsWith(AVERAGE)) {
                     throw new ModelFileException(path, "unexpected tensor '" + name + "' in a checkpoint");
                 }
             }
@@ -214,13 +252,23 @@ public record Checkpoint(
                             + m.get(name).shapeString() + " and " + v.get(name).shapeString() + ", expected " + params.get(name).shapeString());
                 }
             }
-            return new Checkpoint(train, model, data, at.step(), at.epoch(), at.batchInEpoch(), params, m, v,
+            Parameters average = tensors.keySet().stream().anyMatch(n -> n.startsWith(AVERAGE)) ? group(tensors, AVERAGE, model) : null;
+            if (average != null) {
+                // Same names, shapes and finiteness as the parameters: it is a model of the same architecture.
+                new S4DModel(model, average);
+            }
+            return new Checkpoint(train, model, data, at.step(), at.epoch(), at.batchInEpoch(), params, m, v, average,
                     at.epochSoFar(), at.bestValAccuracy(), at.bestEpoch(), at.history());
         } catch (JsonProcessingException e) {
             throw new ModelFileException(path, "checkpoint metadata is invalid: " + e.getOriginalMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new ModelFileException(path, "checkpoint does not hold a valid model: " + e.getMessage(), e);
+            throw new ModelFileException(path, "checkpoint holds an invalid model or position: " + e.getMessage(), e);
         }
+    }
+
+    private static ObjectNode object(Path path, String key, String json) throws IOException {
+        if (JSON.readTree(json) instanceof ObjectNode o) return o;
+        throw new ModelFileException(path, "checkpoint metadata '" + key + "' is not a JSON object");
     }
 
     private static String require(Path path, Map<String, String> metadata, String key) throws ModelFileException {

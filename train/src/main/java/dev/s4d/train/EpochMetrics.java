@@ -17,6 +17,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param lr               learning rate of the default group at the epoch's last step
  * @param seconds          wall time of the epoch: training plus validation
  * @param samplesPerSecond training samples per second of training time
+ * @param avgValLoss       mean cross-entropy of the averaged weights on the validation samples, null
+ *                         outside the averaging window ({@link TrainConfig#averageLast()})
+ * @param avgValAccuracy   accuracy of the averaged weights on the validation samples, null likewise
  */
 public record EpochMetrics(
         @JsonProperty("epoch") int epoch,
@@ -27,5 +30,7 @@ public record EpochMetrics(
         @JsonProperty("val_acc") Double valAccuracy,
         @JsonProperty("lr") double lr,
         @JsonProperty("seconds") double seconds,
-        @JsonProperty("samples_per_s") double samplesPerSecond) {
+        @JsonProperty("samples_per_s") double samplesPerSecond,
+        @JsonProperty("avg_val_loss") Double avgValLoss,
+        @JsonProperty("avg_val_acc") Double avgValAccuracy) {
 }

@@ -20,7 +20,7 @@ public final class MetricsFiles {
     public static final String JSONL = "metrics.jsonl";
     public static final String CSV = "metrics.csv";
 
-    static final String CSV_HEADER = "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_s";
+    static final String CSV_HEADER = "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_s,avg_val_loss,avg_val_acc";
 
     private static final JsonMapper JSON = new JsonMapper();
 
@@ -33,7 +33,8 @@ public final class MetricsFiles {
             csv.append(m.epoch()).append(',').append(m.step()).append(',').append(m.trainLoss()).append(',')
                     .append(m.trainAccuracy()).append(',').append(orEmpty(m.valLoss())).append(',')
                     .append(orEmpty(m.valAccuracy())).append(',').append(m.lr()).append(',')
-                    .append(m.seconds()).append(',').append(m.samplesPerSecond()).append('\n');
+                    .append(m.seconds()).append(',').append(m.samplesPerSecond()).append(',')
+                    .append(orEmpty(m.avgValLoss())).append(',').append(orEmpty(m.avgValAccuracy())).append('\n');
         }
         AtomicFiles.write(dir.resolve(JSONL), jsonl.toString().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(dir.resolve(CSV), csv.toString().getBytes(StandardCharsets.UTF_8));

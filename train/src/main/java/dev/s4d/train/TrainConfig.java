@@ -26,6 +26,9 @@ import java.util.List;
  * @param checkpointEvery steps between checkpoints inside an epoch; 0 checkpoints at epoch ends only
  * @param augment         what is done to training images; a checkpoint from before this setting
  *                        existed reads as {@link Augmentation#NONE}
+ * @param averageLast     how many of the last epochs' end-of-epoch weights are averaged into
+ *                        {@code averaged.safetensors} (stochastic weight averaging); 0 averages none, and a
+ *                        checkpoint from before this setting existed reads as 0
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -44,7 +47,8 @@ public record TrainConfig(
         @JsonProperty("val_fraction") double valFraction,
         @JsonProperty("threads") int threads,
         @JsonProperty("checkpoint_every") int checkpointEvery,
-        @JsonProperty("augment") Augmentation augment) {
+        @JsonProperty("augment") Augmentation augment,
+        @JsonProperty("average_last") int averageLast) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -65,6 +69,9 @@ public record TrainConfig(
             throw new IllegalArgumentException("checkpoint_every must be non-negative (0: epoch ends only), got " + checkpointEvery);
         }
         if (augment == null) augment = Augmentation.NONE;
+        if (averageLast < 0 || averageLast > epochs) {
+            throw new IllegalArgumentException("average_last must be in [0, epochs] = [0, " + epochs + "], got " + averageLast);
+        }
     }
 
     private static void requireNonNegative(String name, double v) {
@@ -78,17 +85,41 @@ public record TrainConfig(
     /**
      * The reference recipe (REFERENCE.md §2): AdamW at 0.01 with weight decay 0.01, the SSM group at
      * 0.001 without decay, batch 64, dropout 0.1, cosine decay without warm-up, no clipping; 10% of the
-     * training split for validation, a checkpoint every 100 steps, all cores, no augmentation.
+     * training split for validation, a checkpoint every 100 steps, all cores, no augmentation, no
+     * weight averaging.
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
-                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE);
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0);
     }
 
-    /** The same settings on another number of threads: the one thing a resumed run may change. */
+    /** The same settings on another number of threads, which a resumed run may always change. */
     public TrainConfig withThreads(int n) {
         return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps,
-                warmupSteps, clipNorm, dropout, seed, valFraction, n, checkpointEvery, augment);
+                warmupSteps, clipNorm, dropout, seed, valFraction, n, checkpointEvery, augment, averageLast);
+    }
+
+    /** The same settings averaging the last {@code k} epochs. */
+    public TrainConfig withAverageLast(int k) {
+        return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps,
+                warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, k);
+    }
+
+    /** Epochs that end before the first averaged one: the average takes epochs {@code averageFrom() + 1} to {@code epochs}. */
+    public int averageFrom() {
+        return epochs - averageLast;
+    }
+
+    /**
+     * Whether a run saved with these settings after {@code epochsDone} epochs may continue with
+     * {@code asked}. Threads may always change. The averaging window may change while no epoch of the
+     * old or the new window has ended: averaging reads the weights and never changes the steps, so
+     * such a run trains and averages exactly as one started with the new window would.
+     */
+    public boolean mayResumeAs(TrainConfig asked, int epochsDone) {
+        TrainConfig same = withThreads(asked.threads);
+        if (asked.epochs == epochs && epochsDone <= Math.min(averageFrom(), asked.averageFrom())) same = same.withAverageLast(asked.averageLast);
+        return same.equals(asked);
     }
 
     /** Name endings of the SSM group: step size and state matrix, the parameters the reference trains gently. */

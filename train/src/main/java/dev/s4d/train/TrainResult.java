@@ -12,6 +12,8 @@ import java.util.List;
  * @param bestEpoch       1-based epoch of {@code best.safetensors}, 0 without a validation set
  * @param testLast        the final model on the test set, null when no test set was given
  * @param testBest        the best model on the test set, null when there is no best model or no test set
+ * @param averagedEpochs  how many end-of-epoch weights {@code averaged.safetensors} is the mean of, 0 without averaging
+ * @param testAveraged    the averaged weights on the test set, null without averaging or without a test set
  */
 public record TrainResult(
         @JsonProperty("steps") long steps,
@@ -19,7 +21,9 @@ public record TrainResult(
         @JsonProperty("best_val_acc") Double bestValAccuracy,
         @JsonProperty("best_epoch") int bestEpoch,
         @JsonProperty("test_last") Evaluation testLast,
-        @JsonProperty("test_best") Evaluation testBest) {
+        @JsonProperty("test_best") Evaluation testBest,
+        @JsonProperty("averaged_epochs") int averagedEpochs,
+        @JsonProperty("test_averaged") Evaluation testAveraged) {
 
     public TrainResult {
         history = List.copyOf(history);

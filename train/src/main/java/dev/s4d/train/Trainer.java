@@ -28,6 +28,11 @@ import java.util.SplittableRandom;
  * validation accuracy so far), {@value #LAST} (the final model), {@link MetricsFiles} and
  * {@value #SUMMARY}. All are replaced atomically.
  *
+ * <p>With {@code average_last} K > 0 it also keeps the mean of the weights at the ends of the last K
+ * epochs, {@value #AVERAGED}, validated after each of those epochs and tested at the end: stochastic
+ * weight averaging (Izmailov et al. 2018) over the tail of the cosine schedule. Neither flavour has
+ * batch statistics (LayerNorm normalises each token by itself), so the mean is a finished model.
+ *
  * <p>Reproducibility: the validation split, each epoch's order, each step's dropout seed and which of its
  * samples are mirrored ({@link Augmentation}) follow from the seed and the position alone, and a checkpoint holds the exact float state; so for a gradient
  * source that is deterministic for a fixed thread count, a run resumed from any checkpoint takes
@@ -37,6 +42,7 @@ public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     public static final String BEST = "best.safetensors";
     public static final String LAST = "last.safetensors";
+    public static final String AVERAGED = "averaged.safetensors";
     public static final String SUMMARY = "summary.json";
 
     private static final JsonMapper JSON = new JsonMapper();
@@ -83,12 +89,14 @@ public final class Trainer {
     /**
      * Continues the run saved in {@code checkpoint} on the same data.
      *
-     * @throws IllegalArgumentException if the checkpoint's settings (other than threads) or data differ from this run's
+     * @throws IllegalArgumentException if the checkpoint's settings or data differ from this run's
+     *                                  (beyond what {@link TrainConfig#mayResumeAs} allows)
      */
     public TrainResult resume(Checkpoint checkpoint, Dataset train, Dataset test) throws IOException {
-        if (!checkpoint.trainConfig().withThreads(config.threads()).equals(config)) {
+        if (!checkpoint.trainConfig().mayResumeAs(config, checkpoint.epoch())) {
             throw new IllegalArgumentException("the checkpoint was made with the settings " + Checkpoint.toJson(checkpoint.trainConfig())
-                    + " but this run has " + Checkpoint.toJson(config) + "; a resumed run keeps its settings (only threads may change)");
+                    + " but this run has " + Checkpoint.toJson(config) + "; a resumed run keeps its settings (only threads may change,"
+                    + " and average_last while no epoch of its window has ended)");
         }
         requireRows(train);
         DataFingerprint data = DataFingerprint.of(train);
@@ -101,6 +109,7 @@ public final class Trainer {
         AdamW optimizer = AdamW.of(params, config);
         optimizer.restore(checkpoint.firstMoments(), checkpoint.secondMoments(), checkpoint.step());
         Run run = new Run(checkpoint.modelConfig(), params, optimizer, data);
+        run.average = checkpoint.average() == null ? null : checkpoint.average().copy();
         run.step = checkpoint.step();
         run.epoch = checkpoint.epoch();
         run.batchInEpoch = checkpoint.batchInEpoch();
@@ -129,6 +138,8 @@ public final class Trainer {
         final Parameters grads;
         final AdamW optimizer;
         final DataFingerprint data;
+        /** Mean of the end-of-epoch weights in the averaging window so far; null before it. */
+        Parameters average;
         long step;
         int epoch;
         int batchInEpoch;
@@ -211,10 +222,12 @@ public final class Trainer {
         void finishEpoch(Dataset train, int[] valIdx, double lr) throws IOException {
             long start = System.nanoTime();
             Evaluation val = valIdx.length == 0 ? null : evaluate(model(), train, valIdx, "validate");
+            Evaluation avgVal = addToAverage(train, valIdx);
             double seconds = totals.trainSeconds() + (System.nanoTime() - start) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, step, totals.meanLoss(), totals.accuracy(),
                     val == null ? null : val.loss(), val == null ? null : val.accuracy(), lr, seconds,
-                    totals.trainSeconds() > 0 ? totals.samples() / totals.trainSeconds() : 0);
+                    totals.trainSeconds() > 0 ? totals.samples() / totals.trainSeconds() : 0,
+                    avgVal == null ? null : avgVal.loss(), avgVal == null ? null : avgVal.accuracy());
             history.add(metrics);
             if (val != null && (bestValAccuracy == null || val.accuracy() > bestValAccuracy)) {
                 bestValAccuracy = val.accuracy();
@@ -231,11 +244,39 @@ public final class Trainer {
             listener.epochFinished(metrics, List.copyOf(history));
         }
 
+        /**
+         * Folds the weights at the end of the epoch in progress into the average when the epoch is in the
+         * averaging window, saves the average and returns its validation (null outside the window or
+         * without validation samples).
+         */
+        Evaluation addToAverage(Dataset train, int[] valIdx) throws IOException {
+            int n = Checkpoint.averagedEpochs(config, epoch + 1);
+            if (n == 0) return null;
+            if (n == 1) {
+                average = params.copy();
+            } else {
+                // A running mean, a += (p - a) / n, so no sum grows with the window.
+                for (String name : params.names()) {
+                    float[] a = average.get(name).data();
+                    float[] p = params.get(name).data();
+                    for (int i = 0; i < a.length; i++) a[i] += (p[i] - a[i]) / n;
+                }
+            }
+            S4DModel averaged = new S4DModel(modelConfig, average);
+            ModelFiles.save(averaged, outDir.resolve(AVERAGED));
+            Evaluation val = valIdx.length == 0 ? null : evaluate(averaged, train, valIdx, "validate averaged");
+            listener.info(String.format(Locale.ROOT, "epoch %d: weights of the last %d epoch%s averaged%s, saved %s", epoch + 1, n,
+                    n == 1 ? "" : "s", val == null ? "" : String.format(Locale.ROOT, ", validation accuracy %.2f%%", 100 * val.accuracy()),
+                    AVERAGED));
+            return val;
+        }
+
         TrainResult finish(Dataset test) throws IOException {
             S4DModel last = model();
             ModelFiles.save(last, outDir.resolve(LAST));
             Evaluation testLast = null;
             Evaluation testBest = null;
+            Evaluation testAveraged = null;
             if (test != null) {
                 int[] all = new int[test.size()];
                 Arrays.setAll(all, i -> i);
@@ -245,8 +286,10 @@ public final class Trainer {
                 } else if (bestEpoch > 0) {
                     testBest = evaluate(ModelFiles.load(outDir.resolve(BEST)), test, all, "test best");
                 }
+                if (average != null) testAveraged = evaluate(new S4DModel(modelConfig, average), test, all, "test averaged");
             }
-            TrainResult result = new TrainResult(step, history, bestValAccuracy, bestEpoch, testLast, testBest);
+            TrainResult result = new TrainResult(step, history, bestValAccuracy, bestEpoch, testLast, testBest,
+                    average == null ? 0 : config.averageLast(), testAveraged);
             ObjectNode summary = JSON.createObjectNode();
             summary.set("train_config", JSON.valueToTree(config));
             summary.set("model_config", JSON.readTree(ModelFiles.configToJson(modelConfig)));
@@ -264,7 +307,7 @@ public final class Trainer {
 
         void checkpoint() throws IOException {
             new Checkpoint(config, modelConfig, data, step, epoch, batchInEpoch, params, optimizer.firstMoments(),
-                    optimizer.secondMoments(), totals, bestValAccuracy, bestEpoch, history).write(outDir.resolve(CHECKPOINT));
+                    optimizer.secondMoments(), average, totals, bestValAccuracy, bestEpoch, history).write(outDir.resolve(CHECKPOINT));
             lastCheckpointStep = step;
         }
 

@@ -36,11 +36,11 @@ class CheckpointTest {
     private static Checkpoint sample() {
         Parameters params = TrainingFixtures.model().parameters();
         List<EpochMetrics> history = List.of(
-                new EpochMetrics(1, 12, 2.302585092994046, 0.1, 2.1, 0.3, 0.0095, 1.5, 600.25),
-                new EpochMetrics(2, 24, 1.9, 1.0 / 3, null, null, 0.0065, 1.25, 700));
+                new EpochMetrics(1, 12, 2.302585092994046, 0.1, 2.1, 0.3, 0.0095, 1.5, 600.25, null, null),
+                new EpochMetrics(2, 24, 1.9, 1.0 / 3, null, null, 0.0065, 1.25, 700, null, null));
         return new Checkpoint(TrainingFixtures.config(), TrainingFixtures.modelConfig(),
                 new Checkpoint.DataFingerprint("smnist", 100, "ab".repeat(32)), 29, 2, 5, params,
-                filled(params, 0.5f), filled(params, 1e-7f), new Checkpoint.EpochTotals(7.125, 17, 40, 0.75),
+                filled(params, 0.5f), filled(params, 1e-7f), null, new Checkpoint.EpochTotals(7.125, 17, 40, 0.75),
                 0.3, 1, history);
     }
 
@@ -115,10 +115,59 @@ class CheckpointTest {
         sample().write(file);
         Checkpoint c = sample();
         new Checkpoint(c.trainConfig(), c.modelConfig(), c.data(), 30, 2, 6, c.parameters(), c.firstMoments(),
-                c.secondMoments(), c.epochSoFar(), c.bestValAccuracy(), c.bestEpoch(), c.history()).write(file);
+                c.secondMoments(), null, c.epochSoFar(), c.bestValAccuracy(), c.bestEpoch(), c.history()).write(file);
         assertThat(Checkpoint.read(file).step()).isEqualTo(30);
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(file);
         }
+    }
+
+    /** Rewrites {@code file}'s metadata with {@code edit} and a matching checksum, as an older or a buggy writer might have. */
+    private static void rewriteMetadata(Path file, java.util.function.UnaryOperator<Map<String, String>> edit) throws Exception {
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        Map<String, String> metadata = edit.apply(new LinkedHashMap<>(contents.metadata()));
+        metadata.put(Checkpoint.CHECKSUM_KEY, Checkpoint.checksum(metadata, contents.tensors()));
+        SafeTensors.write(file, metadata, contents.tensors());
+    }
+
+    @Test
+    void aCheckpointFromBeforeAugmentationAndAveragingReadsAsNeither() throws Exception {
+        Path file = dir.resolve("c.safetensors");
+        sample().write(file);
+        rewriteMetadata(file, m -> {
+            m.put("train_config", m.get("train_config").replace(",\"augment\":\"none\"", "").replace(",\"average_last\":0", ""));
+            m.put("position", m.get("position").replace(",\"avg_val_loss\":null,\"avg_val_acc\":null", ""));
+            assertThat(m.get("train_config")).doesNotContain("augment").doesNotContain("average");
+            assertThat(m.get("position")).doesNotContain("avg_val");
+            return m;
+        });
+        Checkpoint r = Checkpoint.read(file);
+        assertThat(r.trainConfig()).isEqualTo(sample().trainConfig());
+        assertThat(r.trainConfig().augment()).isEqualTo(Augmentation.NONE);
+        assertThat(r.trainConfig().averageLast()).isZero();
+        assertThat(r.history()).isEqualTo(sample().history());
+    }
+
+    @Test
+    void aCheckpointInsideItsAveragingWindowWithoutTheAverageIsRefused() throws Exception {
+        Path file = dir.resolve("c.safetensors");
+        sample().write(file);
+        // The sample has two epochs done of three: a window of 2 began with epoch 2, so the average must be there.
+        rewriteMetadata(file, m -> {
+            m.put("train_config", m.get("train_config").replace("\"average_last\":0", "\"average_last\":2"));
+            return m;
+        });
+        assertThatThrownBy(() -> Checkpoint.read(file)).isInstanceOf(ModelFileException.class)
+                .hasMessageContaining("the averaging window's first 1 of 2 epochs have ended, but there are no averaged weights");
+    }
+
+    @Test
+    void theAverageRoundTrips() throws Exception {
+        Checkpoint c = sample();
+        Parameters average = filled(c.parameters(), 0.25f);
+        Path file = dir.resolve("c.safetensors");
+        new Checkpoint(c.trainConfig().withAverageLast(2), c.modelConfig(), c.data(), c.step(), c.epoch(), c.batchInEpoch(), c.parameters(),
+                c.firstMoments(), c.secondMoments(), average, c.epochSoFar(), c.bestValAccuracy(), c.bestEpoch(), c.history()).write(file);
+        assertThat(Checkpoint.read(file).average().asMap()).isEqualTo(average.asMap());
     }
 }

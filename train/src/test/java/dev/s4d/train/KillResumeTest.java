@@ -25,7 +25,7 @@ class KillResumeTest {
     static TrainConfig config() {
         TrainConfig c = TrainingFixtures.config();
         return new TrainConfig(4, 8, c.lr(), c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(), c.beta2(), c.eps(),
-                c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.1, 1, 10, c.augment());
+                c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.1, 1, 10, c.augment(), 0);
     }
 
     static Dataset data() {

@@ -85,7 +85,8 @@ class TrainerTest {
     private static final ModelConfig REFERENCE = ModelConfig.reference(1, 8, 4, 2, 10);
 
     private static EpochMetrics withoutTimes(EpochMetrics m) {
-        return new EpochMetrics(m.epoch(), m.step(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.lr(), 0, 0);
+        return new EpochMetrics(m.epoch(), m.step(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.lr(), 0, 0,
+                m.avgValLoss(), m.avgValAccuracy());
     }
 
     /**
@@ -137,7 +138,9 @@ class TrainerTest {
         assertThat(lines).hasSize(3);
         JsonNode first = json.readTree(lines.getFirst());
         assertThat(first.properties()).extracting(java.util.Map.Entry::getKey).containsExactly(
-                "epoch", "step", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s");
+                "epoch", "step", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s",
+                "avg_val_loss", "avg_val_acc");
+        assertThat(first.get("avg_val_acc").isNull()).isTrue();
         assertThat(first.get("val_acc").asDouble()).isEqualTo(r.history().getFirst().valAccuracy());
         List<String> csv = Files.readAllLines(out.resolve(MetricsFiles.CSV));
         assertThat(csv).hasSize(4);
@@ -330,7 +333,7 @@ class TrainerTest {
     void withoutValidationThereIsNoBestModelAndTheValidationColumnsAreEmpty() throws Exception {
         TrainConfig c = TrainingFixtures.config();
         TrainConfig noVal = new TrainConfig(1, c.batchSize(), c.lr(), c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
-                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.0, c.threads(), c.checkpointEvery(), c.augment());
+                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.0, c.threads(), c.checkpointEvery(), c.augment(), 0);
         Path out = dir.resolve("run");
         TrainResult r = new Trainer(noVal, gradients(), out, TrainListener.silent()).start(TrainingFixtures.model(), data, null);
         assertThat(r.steps()).isEqualTo(13);
@@ -352,7 +355,7 @@ class TrainerTest {
         Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
         TrainConfig c = TrainingFixtures.config();
         TrainConfig otherLr = new TrainConfig(c.epochs(), c.batchSize(), 0.02, c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
-                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), c.valFraction(), c.threads(), c.checkpointEvery(), c.augment());
+                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), c.valFraction(), c.threads(), c.checkpointEvery(), c.augment(), 0);
         assertThatThrownBy(() -> new Trainer(otherLr, gradients(), out, TrainListener.silent()).resume(checkpoint, data, test))
                 .hasMessageContaining("\"lr\":0.01").hasMessageContaining("\"lr\":0.02").hasMessageContaining("keeps its settings");
         assertThatThrownBy(() -> new Trainer(c, gradients(), out, TrainListener.silent()).resume(checkpoint, data.limit(99), test))
