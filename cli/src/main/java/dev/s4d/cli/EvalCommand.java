@@ -3,16 +3,22 @@ package dev.s4d.cli;
 import dev.s4d.data.Dataset;
 import dev.s4d.data.Split;
 import dev.s4d.model.S4DModel;
+import dev.s4d.train.Checkpoint;
+import dev.s4d.train.Trainer;
 import java.io.BufferedWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Accuracy of a model on a dataset split, with either engine. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Classify a dataset split and print the accuracy.")
+        description = {"Classify a dataset split and print the accuracy.",
+                "--held-out RUN classifies instead the training samples that the run in directory RUN (s4d train --out) held out"
+                        + " for validation: model selection on them leaves the test split unseen."})
 final class EvalCommand extends CliCommand {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")
@@ -26,6 +32,10 @@ final class EvalCommand extends CliCommand {
 
     @Mixin
     ImportMixin importOptions;
+
+    @Option(names = "--held-out", paramLabel = "RUN", description = "Classify the training samples the run in this directory held"
+            + " out for validation (its seed and share; give the run's --limit, if any) instead of --split.")
+    Path heldOut;
 
     @Option(names = "--engine", paramLabel = "conv|recurrent", description = "conv (whole sequences, default) or recurrent (token by token).")
     String engine = "conv";
@@ -42,13 +52,16 @@ final class EvalCommand extends CliCommand {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         data.checkOptions();
         Split which = split.get();
+        if (heldOut != null && which != Split.TEST) throw new IllegalArgumentException("--held-out reads the training split: leave out --split");
+        Checkpoint run = heldOut == null ? null : runCheckpoint();
         // Before the work, not after it: a run should not end in "cannot write".
         if (predictions != null) CliFiles.requireWritable(predictions, "predictions");
         S4DModel m = CliFiles.loadModel(model, importOptions.options());
         data.checkFits(m.config());
         Classifier classifier = Classifier.of(engine, m);
-        Dataset ds = data.load(which);
-        int n = ds.size();
+        Dataset ds = data.load(run == null ? which : Split.TRAIN);
+        int[] indices = run == null ? IntStream.range(0, ds.size()).toArray() : heldOutIndices(run, ds);
+        int n = indices.length;
         int correct = 0;
         long start = System.nanoTime();
         try (PredictionWriter out = predictions == null ? null : new PredictionWriter(predictions);
@@ -56,13 +69,13 @@ final class EvalCommand extends CliCommand {
             for (int from = 0; from < n; from += batch) {
                 int count = Math.min(batch, n - from);
                 float[][] seqs = new float[count][];
-                for (int i = 0; i < count; i++) seqs[i] = ds.sequence(from + i);
+                for (int i = 0; i < count; i++) seqs[i] = ds.sequence(indices[from + i]);
                 float[][] logits = classifier.logits(seqs);
                 for (int i = 0; i < count; i++) {
-                    int label = ds.label(from + i);
+                    int label = ds.label(indices[from + i]);
                     int pred = Classifier.argmax(logits[i]);
                     if (pred == label) correct++;
-                    if (out != null) out.write(from + i, label, pred, logits[i]);
+                    if (out != null) out.write(indices[from + i], label, pred, logits[i]);
                 }
                 bar.suffix(String.format(Locale.ROOT, "acc %.2f%%", 100.0 * correct / (from + count)));
                 bar.advance(count);
@@ -70,10 +83,35 @@ final class EvalCommand extends CliCommand {
             if (out != null) out.commit();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        String what = run == null ? which.id() : "train, held out by " + heldOut;
         out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
-                data.task().id(), which.id(), n, engine, 100.0 * correct / n, correct, n, n / seconds);
+                data.task().id(), what, n, engine, 100.0 * correct / n, correct, n, n / seconds);
         if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
+    }
+
+    /** The checkpoint of the --held-out run, which holds its seed, share and the data it trained on. */
+    private Checkpoint runCheckpoint() throws Exception {
+        Path file = heldOut.resolve(Trainer.CHECKPOINT);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--held-out " + heldOut + " holds no " + Trainer.CHECKPOINT + " (give the --out directory of s4d train)");
+        }
+        Checkpoint c = Checkpoint.read(file);
+        if (!c.data().task().equals(data.task().id())) {
+            throw new IllegalArgumentException("--held-out " + heldOut + " trained on " + c.data().task() + ", not " + data.task().id());
+        }
+        if (c.trainConfig().valFraction() == 0) throw new IllegalArgumentException("--held-out " + heldOut + " held out no samples (--val-fraction 0)");
+        return c;
+    }
+
+    /** The held-out indices, once the split read is shown to be the one the run trained on. */
+    private int[] heldOutIndices(Checkpoint run, Dataset train) {
+        Checkpoint.DataFingerprint read = Checkpoint.DataFingerprint.of(train);
+        if (!read.equals(run.data())) {
+            throw new IllegalArgumentException("--held-out " + heldOut + " trained on " + run.data().describe() + ", but this reads "
+                    + read.describe() + "; give the run's --limit");
+        }
+        return Trainer.split(run.trainConfig(), train.size())[1];
     }
 
     /** JSON lines written to a temporary file and moved into place only when complete. */

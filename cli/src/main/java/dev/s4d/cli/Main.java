@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 InitCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
+                AverageCommand.class,
                 StreamCommand.class,
                 LiveCommand.class,
                 BenchCommand.class,

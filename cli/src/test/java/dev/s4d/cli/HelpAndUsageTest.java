@@ -22,9 +22,11 @@ class HelpAndUsageTest {
                         "--classes", "--flavour", "--prenorm", "--readout", "--discretization", "--a-init", "--dt-min", "--dt-max", "--seed"}),
                 Arguments.of("train", new String[]{"--dataset", "--limit", "--data-dir", "--offline", "--config", "--d-model",
                         "--d-state", "--layers", "--flavour", "--a-init", "--out", "--resume", "--epochs", "--batch", "--lr", "--lr-ssm",
-                        "--weight-decay", "--warmup", "--clip", "--dropout", "--seed", "--val-fraction", "--threads", "--checkpoint-every"}),
+                        "--weight-decay", "--warmup", "--clip", "--dropout", "--seed", "--val-fraction", "--threads", "--checkpoint-every",
+                        "--augment", "--average-last"}),
                 Arguments.of("eval", new String[]{"--model", "--dataset", "--split", "--limit", "--data-dir", "--offline",
-                        "--engine", "--batch", "--predictions"}),
+                        "--engine", "--batch", "--predictions", "--held-out"}),
+                Arguments.of("average", new String[]{"MODEL", "--weights", "--out", "--prenorm"}),
                 Arguments.of("stream", new String[]{"--model", "--dataset", "--limit", "--data-dir", "--offline", "--streams", "--threads"}),
                 Arguments.of("live", new String[]{"--model", "--input", "--streams", "--format", "--threads", "--sigma-delta", "--report",
                         "--listen", "--emit", "--state", "--prenorm"}),
@@ -55,7 +57,7 @@ class HelpAndUsageTest {
     @Test
     void topLevelHelpListsEveryCommand() {
         Cli.Result r = Cli.run("--help").succeeds();
-        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "stream", "live", "bench",
+        assertThat(r.out()).contains("Usage: s4d", "demo", "info", "init", "train", "eval", "average", "stream", "live", "bench",
                 "quantize", "loihi", "ablate", "help");
     }
 

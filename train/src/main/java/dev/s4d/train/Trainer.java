@@ -159,7 +159,7 @@ public final class Trainer {
         }
 
         TrainResult execute(Dataset train, Dataset test) throws IOException {
-            int[][] split = split(train.size());
+            int[][] split = Trainer.split(config, train.size());
             int[] trainIdx = split[0];
             int[] valIdx = split[1];
             int batch = config.batchSize();
@@ -315,22 +315,6 @@ public final class Trainer {
             return new S4DModel(modelConfig, params);
         }
 
-        /** Training and validation indices: validation is the end of a seeded permutation of the split. */
-        int[][] split(int n) {
-            int held = config.valFraction() == 0 ? 0 : Math.max(1, (int) Math.round(n * config.valFraction()));
-            if (n - held < 1) {
-                throw new IllegalArgumentException("the training split has " + n + " samples; holding out " + held
-                        + " for validation leaves none to train on");
-            }
-            int[] perm = Seeds.permutation(n, Seeds.derive(config.seed(), Seeds.Stream.VALIDATION_SPLIT, 0));
-            int[] trainIdx = Arrays.copyOfRange(perm, 0, n - held);
-            int[] valIdx = Arrays.copyOfRange(perm, n - held, n);
-            // Sorted so the set, not the permutation, defines them; each epoch shuffles anyway.
-            Arrays.sort(trainIdx);
-            Arrays.sort(valIdx);
-            return new int[][]{trainIdx, valIdx};
-        }
-
         int[] epochOrder(int[] trainIdx, int e) {
             int[] perm = Seeds.permutation(trainIdx.length, Seeds.derive(config.seed(), Seeds.Stream.EPOCH_ORDER, e));
             int[] order = new int[trainIdx.length];
@@ -369,6 +353,28 @@ public final class Trainer {
             return new TrainingDivergedException(where + what + after + ". Try a lower learning rate or gradient clipping.",
                     step + 1, parameter);
         }
+    }
+
+    /**
+     * The training and validation indices of a run with {@code config} over a training split of
+     * {@code n} samples: validation is the end of a seeded permutation of the split, so it follows from
+     * the seed and the share alone (and a model can be checked on it after the run, {@code s4d eval --held-out}).
+     *
+     * @return {training indices, validation indices}, each sorted
+     */
+    public static int[][] split(TrainConfig config, int n) {
+        int held = config.valFraction() == 0 ? 0 : Math.max(1, (int) Math.round(n * config.valFraction()));
+        if (n - held < 1) {
+            throw new IllegalArgumentException("the training split has " + n + " samples; holding out " + held
+                    + " for validation leaves none to train on");
+        }
+        int[] perm = Seeds.permutation(n, Seeds.derive(config.seed(), Seeds.Stream.VALIDATION_SPLIT, 0));
+        int[] trainIdx = Arrays.copyOfRange(perm, 0, n - held);
+        int[] valIdx = Arrays.copyOfRange(perm, n - held, n);
+        // Sorted so the set, not the permutation, defines them; each epoch shuffles anyway.
+        Arrays.sort(trainIdx);
+        Arrays.sort(valIdx);
+        return new int[][]{trainIdx, valIdx};
     }
 
     private static int firstNonFinite(float[] a) {
