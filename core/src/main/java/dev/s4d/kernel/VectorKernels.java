@@ -150,9 +150,19 @@ final class VectorKernels implements Kernels {
     private static final ThreadLocal<GemmScratch> GEMM_SCRATCH = ThreadLocal.withInitial(GemmScratch::new);
 
     /**
-     * y = x·wᵀ + bias over panels: 6-row tiles (if {@code six}), then 2-row tiles, then one row. The tiles write whole
-     * panels without masks (which keeps them small enough for C1 to compile, so that C2 gets to them
-     * sooner); a last, partial panel is written to a scratch tile and its existing columns copied out.
+     * Rows per block of the matrix product: every panel of weights serves all of a block's rows while
+     * it is in L1 (24 KB on AVX2, 48 KB with AVX-512), and the block's rows (96 × in floats, 72 KB at
+     * in = 192) stay in L2 across the panels. A multiple of 6 and of 2, so only the last block has a
+     * leftover row.
+     */
+    private static final int GEMM_ROWS = 96;
+
+    /**
+     * y = x·wᵀ + bias over panels, a block of rows at a time: 6-row tiles (if {@code six}), then 2-row
+     * tiles, then one row. The tiles write whole panels without masks (which keeps them small enough
+     * for C1 to compile, so that C2 gets to them sooner); a last, partial panel is written to a scratch
+     * tile and its existing columns copied out. Every output is summed over its inputs in the same order
+     * whatever tile computes it, so neither the blocking nor the tile sizes change any bit.
      */
     private static void gemm(boolean six, float[] x, int xOff, int rows, int in, float[] pk, float[] bias, int out,
                              float[] y, int yOff) {
@@ -165,34 +175,47 @@ final class VectorKernels implements Kernels {
         if (bias != null) System.arraycopy(bias, 0, b, 0, out);
         java.util.Arrays.fill(b, bias != null ? out : 0, np * PANEL, 0f);
         float[] tile = scratch.tile;
-        int r = 0;
-        for (; six && r + 6 <= rows; r += 6) {
-            int xr = xOff + r * in, yr = yOff + r * out;
-            for (int p = 0; p < full; p++) tile6(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
-            if (rest > 0) {
-                tile6(x, xr, in, pk, full, b, tile, 0, PANEL);
-                for (int k = 0; k < 6; k++) System.arraycopy(tile, k * PANEL, y, yr + k * out + full * PANEL, rest);
+        for (int r0 = 0; r0 < rows; r0 += GEMM_ROWS) {
+            int end = Math.min(rows, r0 + GEMM_ROWS);
+            int paired = r0;                          // the block's rows before its leftover one
+            for (int p = 0; p < np; p++) {
+                boolean partial = p == full;
+                int r = r0;
+                for (; six && r + 6 <= end; r += 6) {
+                    int xr = xOff + r * in, yr = yOff + r * out;
+                    if (!partial) {
+                        tile6(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
+                    } else {
+                        tile6(x, xr, in, pk, p, b, tile, 0, PANEL);
+                        for (int k = 0; k < 6; k++) System.arraycopy(tile, k * PANEL, y, yr + k * out + p * PANEL, rest);
+                    }
+                }
+                for (; r + 2 <= end; r += 2) {
+                    int xr = xOff + r * in, yr = yOff + r * out;
+                    if (!partial) {
+                        tile2(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
+                    } else {
+                        tile2(x, xr, in, pk, p, b, tile, 0, PANEL);
+                        for (int k = 0; k < 2; k++) System.arraycopy(tile, k * PANEL, y, yr + k * out + p * PANEL, rest);
+                    }
+                }
+                paired = r;
             }
+            if (paired < end) oneRow(x, xOff + paired * in, in, pk, b, np, full, out, y, yOff + paired * out, tile);
         }
-        for (; r + 2 <= rows; r += 2) {
-            int xr = xOff + r * in, yr = yOff + r * out;
-            for (int p = 0; p < full; p++) tile2(x, xr, in, pk, p, b, y, yr + p * PANEL, out);
-            if (rest > 0) {
-                tile2(x, xr, in, pk, full, b, tile, 0, PANEL);
-                for (int k = 0; k < 2; k++) System.arraycopy(tile, k * PANEL, y, yr + k * out + full * PANEL, rest);
-            }
-        }
-        if (r < rows) {
-            int xr = xOff + r * in, yr = yOff + r * out;
-            int p = 0;
-            for (; p + 2 <= full; p += 2) row1Pair(x, xr, in, pk, p, b, y, yr + p * PANEL);
-            if (p + 2 <= np) {                        // the pair holding the partial panel
-                row1Pair(x, xr, in, pk, p, b, tile, 0);
-                System.arraycopy(tile, 0, y, yr + p * PANEL, out - p * PANEL);
-            } else if (p < np) {                      // one panel left over, whole or partial
-                row1Single(x, xr, in, pk, p, b, tile, 0);
-                System.arraycopy(tile, 0, y, yr + p * PANEL, out - p * PANEL);
-            }
+    }
+
+    /** One row × every panel: pairs of panels, then a single one; a partial panel goes through {@code tile}. */
+    private static void oneRow(float[] x, int xr, int in, float[] pk, float[] b, int np, int full, int out,
+                               float[] y, int yr, float[] tile) {
+        int p = 0;
+        for (; p + 2 <= full; p += 2) row1Pair(x, xr, in, pk, p, b, y, yr + p * PANEL);
+        if (p + 2 <= np) {                            // the pair holding the partial panel
+            row1Pair(x, xr, in, pk, p, b, tile, 0);
+            System.arraycopy(tile, 0, y, yr + p * PANEL, out - p * PANEL);
+        } else if (p < np) {                          // one panel left over, whole or partial
+            row1Single(x, xr, in, pk, p, b, tile, 0);
+            System.arraycopy(tile, 0, y, yr + p * PANEL, out - p * PANEL);
         }
     }
 
@@ -722,25 +745,33 @@ final class VectorKernels implements Kernels {
      */
     private static final int GRAD_ROWS = 128;
 
+    /** Per-thread copy of one panel of x for the weight gradient's tiles (see linearWeightGradient). */
+    private static final ThreadLocal<float[]> GRAD_PANEL = ThreadLocal.withInitial(() -> new float[GRAD_ROWS * PANEL]);
+
     /**
      * Register tiles as in {@link #gemm}, transposed: 6 (or 2) output rows × one panel of input columns
      * stay in 24 (or 8) registers while the rows of x stream by and dy is broadcast one value at a time.
-     * Columns past the last whole panel go one masked vector at a time.
+     * The block's panel of x is first copied into contiguous memory: read in place, its rows lie
+     * {@code in} floats apart, and for strides like 192 floats (768 bytes) they and dy's rows fall into
+     * a quarter of L1's sets, so they evict each other (on the AVX2 machine the product ran at half the
+     * forward product's rate). Columns past the last whole panel go one masked vector at a time.
      */
     @Override
     public void linearWeightGradient(float[] dy, int dyOff, float[] x, int xOff, int rows, int out, int in,
                                      float[] dw, float[] db) {
         if (db != null) columnSums(dy, dyOff, rows, out, db);
         int whole = in - in % PANEL;
+        float[] xp = GRAD_PANEL.get();
         for (int r0 = 0; r0 < rows; r0 += GRAD_ROWS) {
             int n = Math.min(GRAD_ROWS, rows - r0);
             int dyr = dyOff + r0 * out;
             int xr = xOff + r0 * in;
             for (int i = 0; i < whole; i += PANEL) {
+                for (int r = 0; r < n; r++) System.arraycopy(x, xr + r * in + i, xp, r * PANEL, PANEL);
                 int o = 0;
-                for (; sixRowTiles && o + 6 <= out; o += 6) gradTile6(dy, dyr, out, o, x, xr, in, i, n, dw);
-                for (; o + 2 <= out; o += 2) gradTile2(dy, dyr, out, o, x, xr, in, i, n, dw);
-                for (; o < out; o++) gradTile1(dy, dyr, out, o, x, xr, in, i, n, dw);
+                for (; sixRowTiles && o + 6 <= out; o += 6) gradTile6(dy, dyr + o, out, xp, n, dw, o * in + i, in);
+                for (; o + 2 <= out; o += 2) gradTile2(dy, dyr + o, out, xp, n, dw, o * in + i, in);
+                for (; o < out; o++) gradTile1(dy, dyr + o, out, xp, n, dw, o * in + i);
             }
             for (int i = whole; i < in; i += L) {
                 for (int o = 0; o < out; o++) gradColumns(dy, dyr, out, o, x, xr, in, i, n, dw);
@@ -748,11 +779,12 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** dw rows o … o+5, columns i … i + PANEL − 1, += the n rows of dy (from dyr) and x (from xr). */
-    private static void gradTile6(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
-                                  float[] dw) {
-        int w0 = o * in + i;
-        int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
+    /**
+     * dw rows w0, w0 + ws, … (6 of them), one panel of columns from w0, += Σ over the n rows r of
+     * dy[g + r·gs + k] · xp[r·PANEL …].
+     */
+    private static void gradTile6(float[] dy, int g, int gs, float[] xp, int n, float[] dw, int w0, int ws) {
+        int w1 = w0 + ws, w2 = w1 + ws, w3 = w2 + ws, w4 = w3 + ws, w5 = w4 + ws;
         FloatVector c00 = FloatVector.fromArray(S, dw, w0), c01 = FloatVector.fromArray(S, dw, w0 + L);
         FloatVector c02 = FloatVector.fromArray(S, dw, w0 + 2 * L), c03 = FloatVector.fromArray(S, dw, w0 + 3 * L);
         FloatVector c10 = FloatVector.fromArray(S, dw, w1), c11 = FloatVector.fromArray(S, dw, w1 + L);
@@ -765,13 +797,12 @@ final class VectorKernels implements Kernels {
         FloatVector c42 = FloatVector.fromArray(S, dw, w4 + 2 * L), c43 = FloatVector.fromArray(S, dw, w4 + 3 * L);
         FloatVector c50 = FloatVector.fromArray(S, dw, w5), c51 = FloatVector.fromArray(S, dw, w5 + L);
         FloatVector c52 = FloatVector.fromArray(S, dw, w5 + 2 * L), c53 = FloatVector.fromArray(S, dw, w5 + 3 * L);
-        for (int r = 0; r < n; r++) {
-            int xi = xr + r * in + i;
-            int g = dyr + r * out + o;
-            FloatVector x0 = FloatVector.fromArray(S, x, xi);
-            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
-            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
-            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+        for (int r = 0; r < n; r++, g += gs) {
+            int xi = r * PANEL;
+            FloatVector x0 = FloatVector.fromArray(S, xp, xi);
+            FloatVector x1 = FloatVector.fromArray(S, xp, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, xp, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, xp, xi + 3 * L);
             FloatVector a = FloatVector.broadcast(S, dy[g]);
             c00 = x0.fma(a, c00); c01 = x1.fma(a, c01); c02 = x2.fma(a, c02); c03 = x3.fma(a, c03);
             a = FloatVector.broadcast(S, dy[g + 1]);
@@ -793,22 +824,19 @@ final class VectorKernels implements Kernels {
         c50.intoArray(dw, w5); c51.intoArray(dw, w5 + L); c52.intoArray(dw, w5 + 2 * L); c53.intoArray(dw, w5 + 3 * L);
     }
 
-    /** As {@link #gradTile6} for the output rows o and o + 1. */
-    private static void gradTile2(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
-                                  float[] dw) {
-        int w0 = o * in + i;
-        int w1 = w0 + in;
+    /** As {@link #gradTile6} for two rows of dw. */
+    private static void gradTile2(float[] dy, int g, int gs, float[] xp, int n, float[] dw, int w0, int ws) {
+        int w1 = w0 + ws;
         FloatVector c00 = FloatVector.fromArray(S, dw, w0), c01 = FloatVector.fromArray(S, dw, w0 + L);
         FloatVector c02 = FloatVector.fromArray(S, dw, w0 + 2 * L), c03 = FloatVector.fromArray(S, dw, w0 + 3 * L);
         FloatVector c10 = FloatVector.fromArray(S, dw, w1), c11 = FloatVector.fromArray(S, dw, w1 + L);
         FloatVector c12 = FloatVector.fromArray(S, dw, w1 + 2 * L), c13 = FloatVector.fromArray(S, dw, w1 + 3 * L);
-        for (int r = 0; r < n; r++) {
-            int xi = xr + r * in + i;
-            int g = dyr + r * out + o;
-            FloatVector x0 = FloatVector.fromArray(S, x, xi);
-            FloatVector x1 = FloatVector.fromArray(S, x, xi + L);
-            FloatVector x2 = FloatVector.fromArray(S, x, xi + 2 * L);
-            FloatVector x3 = FloatVector.fromArray(S, x, xi + 3 * L);
+        for (int r = 0; r < n; r++, g += gs) {
+            int xi = r * PANEL;
+            FloatVector x0 = FloatVector.fromArray(S, xp, xi);
+            FloatVector x1 = FloatVector.fromArray(S, xp, xi + L);
+            FloatVector x2 = FloatVector.fromArray(S, xp, xi + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, xp, xi + 3 * L);
             FloatVector a = FloatVector.broadcast(S, dy[g]);
             c00 = x0.fma(a, c00); c01 = x1.fma(a, c01); c02 = x2.fma(a, c02); c03 = x3.fma(a, c03);
             a = FloatVector.broadcast(S, dy[g + 1]);
@@ -818,19 +846,17 @@ final class VectorKernels implements Kernels {
         c10.intoArray(dw, w1); c11.intoArray(dw, w1 + L); c12.intoArray(dw, w1 + 2 * L); c13.intoArray(dw, w1 + 3 * L);
     }
 
-    /** As {@link #gradTile6} for the single output row o. */
-    private static void gradTile1(float[] dy, int dyr, int out, int o, float[] x, int xr, int in, int i, int n,
-                                  float[] dw) {
-        int w0 = o * in + i;
+    /** As {@link #gradTile6} for one row of dw. */
+    private static void gradTile1(float[] dy, int g, int gs, float[] xp, int n, float[] dw, int w0) {
         FloatVector c0 = FloatVector.fromArray(S, dw, w0), c1 = FloatVector.fromArray(S, dw, w0 + L);
         FloatVector c2 = FloatVector.fromArray(S, dw, w0 + 2 * L), c3 = FloatVector.fromArray(S, dw, w0 + 3 * L);
-        for (int r = 0; r < n; r++) {
-            int xi = xr + r * in + i;
-            FloatVector a = FloatVector.broadcast(S, dy[dyr + r * out + o]);
-            c0 = FloatVector.fromArray(S, x, xi).fma(a, c0);
-            c1 = FloatVector.fromArray(S, x, xi + L).fma(a, c1);
-            c2 = FloatVector.fromArray(S, x, xi + 2 * L).fma(a, c2);
-            c3 = FloatVector.fromArray(S, x, xi + 3 * L).fma(a, c3);
+        for (int r = 0; r < n; r++, g += gs) {
+            int xi = r * PANEL;
+            FloatVector a = FloatVector.broadcast(S, dy[g]);
+            c0 = FloatVector.fromArray(S, xp, xi).fma(a, c0);
+            c1 = FloatVector.fromArray(S, xp, xi + L).fma(a, c1);
+            c2 = FloatVector.fromArray(S, xp, xi + 2 * L).fma(a, c2);
+            c3 = FloatVector.fromArray(S, xp, xi + 3 * L).fma(a, c3);
         }
         c0.intoArray(dw, w0); c1.intoArray(dw, w0 + L); c2.intoArray(dw, w0 + 2 * L); c3.intoArray(dw, w0 + 3 * L);
     }

@@ -142,6 +142,29 @@ class VectorKernelsTest {
         assertThat(db[1]).containsExactly(db[0]);
     }
 
+    /**
+     * Rows are taken in blocks, tiles of 6 and 2 inside each, and a last odd row on its own; each row's
+     * sums are the same whichever tile computes it, so the product of many rows is, bit for bit, the
+     * products of its pairs of rows taken one pair at a time (and of the odd row alone: a lone row
+     * sums its last panel differently). Row counts cross the block size (96) with every remainder kind.
+     */
+    @Test
+    void blocksAndTilesGiveEachRowTheBitsOfItsPairAlone() {
+        SplittableRandom rnd = new SplittableRandom(15);
+        for (Kernels v : TILINGS) {
+            for (int rows : new int[]{95, 96, 97, 191, 200, 1024 + 5}) {
+                int in = 70, out = 45 + rows % 3 * 20;
+                float[] x = random(rnd, rows * in, 1), w = random(rnd, out * in, 0.3), bias = random(rnd, out, 0.5);
+                PackedWeights packed = v.pack(w, out, in);
+                float[] all = new float[rows * out];
+                v.linear(x, 0, rows, packed, bias, all, 0);
+                float[] alone = new float[rows * out];
+                for (int r = 0; r < rows; r += 2) v.linear(x, r * in, Math.min(2, rows - r), packed, bias, alone, r * out);
+                assertThat(all).as("%d rows → %d", rows, out).containsExactly(alone);
+            }
+        }
+    }
+
     @Test
     void packCopiesTheWeights() {
         SplittableRandom rnd = new SplittableRandom(13);
