@@ -132,6 +132,14 @@ public final class FixedPointEngine {
         return Kernels.best() != Kernels.scalar() && VectorLoops.lanes() >= 4;
     }
 
+    /** Whether every block's S4D update takes split products in int lanes (for the tests of that path). */
+    boolean splitProducts() {
+        for (ChipBlock b : blocks) {
+            if (!b.s4d().splitProducts) return false;
+        }
+        return true;
+    }
+
     /** As {@link #compile(QuantizedModel, ChipOptions)}, choosing vector or scalar loops (the same integers). */
     static FixedPointEngine compile(QuantizedModel q, ChipOptions options, boolean vector) {
         if (q == null) throw new IllegalArgumentException("no quantised model given");

@@ -31,6 +31,8 @@ final class S4DNeurons {
     final int stateSite;
     final int payloadSite;
     private final boolean vector;
+    /** Whether the vector loops may use split products in int lanes ({@link VectorLoops#splitProductsFit}). */
+    final boolean splitProducts;
 
     /**
      * @param name   the neuron group ("s4d1", …), for errors and its bounding sites
@@ -61,6 +63,7 @@ final class S4DNeurons {
         payload = Bound.of(q.spikeBits(), q.overflow());
         stateSite = topology.siteIndex(name + ".state");
         payloadSite = topology.siteIndex(name + ".payload");
+        splitProducts = vector && VectorLoops.splitProductsFit(q.stateBits(), cb, q.spikeBits(), shiftA, shiftB);
     }
 
     private static int[] mantissas(String group, String what, int[] values, Bound width) {

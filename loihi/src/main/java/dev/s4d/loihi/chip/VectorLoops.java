@@ -25,6 +25,11 @@ final class VectorLoops {
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
     /** Int lanes as many as L's, for loading and storing the states. */
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L.vectorBitSize() / 2));
+    /** Full-width int lanes (twice L's), for the state update in split products. */
+    private static final VectorSpecies<Integer> W = VectorSpecies.of(int.class, L.vectorShape());
+    /** The split of a split product: x = (x >> SPLIT)·2^SPLIT + (x & LOW). */
+    private static final int SPLIT = 12;
+    private static final int LOW = (1 << SPLIT) - 1;
 
     private VectorLoops() {
     }
@@ -34,15 +39,48 @@ final class VectorLoops {
         return L.length();
     }
 
+    /**
+     * Whether {@link #advance} may update the states of {@code s} in int lanes with split products:
+     * each state × coefficient (or input × coefficient) product, up to 40 bits at the default widths,
+     * is taken as two products of at most 28 bits, of the value's upper bits and of its lower
+     * {@value #SPLIT} bits, and the rounding shift is carried out on the two halves (see
+     * {@link #splitShift}). That gives the same integers as the 64-bit form whenever every partial
+     * result fits an int and each shift is a right shift by at least {@value #SPLIT} bits, which the
+     * checks below ensure from the widths alone; at the default widths (16-bit coefficients, 24-bit
+     * states and payloads) and the exponents calibration chooses, they hold.
+     */
+    static boolean splitProductsFit(int stateBits, int coefficientBits, int spikeBits, Shift a, Shift b) {
+        return coefficientBits + SPLIT <= 30
+                && stateBits + coefficientBits - 1 - SPLIT <= 29
+                && spikeBits + coefficientBits - 2 - SPLIT <= 29
+                && rightShiftAtLeastSplit(a) && rightShiftAtLeastSplit(b)
+                && stateBits + coefficientBits - 1 - a.right() <= 29
+                && spikeBits + coefficientBits - 2 - b.right() <= 29
+                && stateBits <= 31;
+    }
+
+    private static boolean rightShiftAtLeastSplit(Shift s) {
+        return s.left() == 0 && s.right() >= SPLIT && s.right() <= 30;
+    }
+
     /** Advances the mode neurons [0, n − n mod lanes) of {@code s}; returns where the scalar tail starts. */
     static int advance(S4DNeurons s, int[] re, int[] im, int off, int[] uFan, long[] skip, long[] y, ChipCounters counters) {
-        int upper = L.loopBound(s.size());
         // Three short loops, not one long one: C2 stops inlining the Vector API in a loop body this
         // large (its node budget), and then allocates every vector on the heap, several times slower
         // than the scalar loop. The new real parts wait in y until the imaginary parts, which still
         // need the old real parts, are done.
-        long stateEvents = realParts(s, upper, re, im, off, uFan, y);
-        stateEvents += imaginaryParts(s, upper, re, im, off, uFan);
+        int upper;
+        long stateEvents;
+        if (s.splitProducts) {
+            // Twice the lanes of the 64-bit form, and no 64-bit shifts, which AVX2 lacks.
+            upper = W.loopBound(s.size());
+            stateEvents = realPartsSplit(s, upper, re, im, off, uFan, y);
+            stateEvents += imaginaryPartsSplit(s, upper, re, im, off, uFan);
+        } else {
+            upper = L.loopBound(s.size());
+            stateEvents = realParts(s, upper, re, im, off, uFan, y);
+            stateEvents += imaginaryParts(s, upper, re, im, off, uFan);
+        }
         counters.addSaturations(s.stateSite, stateEvents);
         counters.addSaturations(s.payloadSite, payloads(s, upper, re, im, off, skip, y));
         return upper;
@@ -84,6 +122,74 @@ final class VectorLoops {
             narrow(b).intoArray(im, off + i);
         }
         return events;
+    }
+
+    /** {@link #realParts} in int lanes with split products (see {@link #splitProductsFit}). */
+    private static long realPartsSplit(S4DNeurons s, int upper, int[] re, int[] im, int off, int[] uFan, long[] next) {
+        int[] aRe = s.aRe;
+        int[] aIm = s.aIm;
+        int[] bRe = s.bRe;
+        Shift shiftA = s.shiftA;
+        Shift shiftB = s.shiftB;
+        Bound state = s.state;
+        long events = 0;
+        for (int i = 0; i < upper; i += W.length()) {
+            IntVector r = IntVector.fromArray(W, re, off + i);
+            IntVector m = IntVector.fromArray(W, im, off + i);
+            IntVector ar = IntVector.fromArray(W, aRe, i);
+            IntVector ai = IntVector.fromArray(W, aIm, i);
+            IntVector u = IntVector.fromArray(W, uFan, i);
+            IntVector br = IntVector.fromArray(W, bRe, i);
+            IntVector x = splitShift(high(r).mul(ar).sub(high(m).mul(ai)), r.and(LOW).mul(ar).sub(m.and(LOW).mul(ai)), shiftA)
+                    .add(splitShift(high(u).mul(br), u.and(LOW).mul(br), shiftB));
+            IntVector b = bound(x, state);
+            events += x.compare(VectorOperators.NE, b).trueCount();
+            ((LongVector) b.convertShape(VectorOperators.I2L, L, 0)).intoArray(next, i);
+            ((LongVector) b.convertShape(VectorOperators.I2L, L, 1)).intoArray(next, i + L.length());
+        }
+        return events;
+    }
+
+    /** {@link #imaginaryParts} in int lanes with split products (see {@link #splitProductsFit}). */
+    private static long imaginaryPartsSplit(S4DNeurons s, int upper, int[] re, int[] im, int off, int[] uFan) {
+        int[] aRe = s.aRe;
+        int[] aIm = s.aIm;
+        int[] bIm = s.bIm;
+        Shift shiftA = s.shiftA;
+        Shift shiftB = s.shiftB;
+        Bound state = s.state;
+        long events = 0;
+        for (int i = 0; i < upper; i += W.length()) {
+            IntVector r = IntVector.fromArray(W, re, off + i);
+            IntVector m = IntVector.fromArray(W, im, off + i);
+            IntVector ar = IntVector.fromArray(W, aRe, i);
+            IntVector ai = IntVector.fromArray(W, aIm, i);
+            IntVector u = IntVector.fromArray(W, uFan, i);
+            IntVector bi = IntVector.fromArray(W, bIm, i);
+            IntVector x = splitShift(high(r).mul(ai).add(high(m).mul(ar)), r.and(LOW).mul(ai).add(m.and(LOW).mul(ar)), shiftA)
+                    .add(splitShift(high(u).mul(bi), u.and(LOW).mul(bi), shiftB));
+            IntVector b = bound(x, state);
+            events += x.compare(VectorOperators.NE, b).trueCount();
+            b.intoArray(im, off + i);
+        }
+        return events;
+    }
+
+    private static IntVector high(IntVector v) {
+        return v.lanewise(VectorOperators.ASHR, SPLIT);
+    }
+
+    /**
+     * {@link Shift#apply} of h·2^SPLIT + lo, from its two parts: with 0 ≤ lo mod 2^SPLIT, the sign of
+     * the whole is the sign of h + (lo >> SPLIT), and for a shift by k ≥ SPLIT,
+     * floor((h·2^SPLIT + t) / 2^k) = (h + (t >> SPLIT)) >> (k − SPLIT) with t = lo + the rounding terms.
+     */
+    private static IntVector splitShift(IntVector h, IntVector lo, Shift s) {
+        IntVector t = lo.add((int) s.half());
+        if (s.negativeBias() != 0) {
+            t = t.add(h.add(lo.lanewise(VectorOperators.ASHR, SPLIT)).lanewise(VectorOperators.ASHR, 31).and((int) s.negativeBias()));
+        }
+        return h.add(t.lanewise(VectorOperators.ASHR, SPLIT)).lanewise(VectorOperators.ASHR, s.right() - SPLIT);
     }
 
     /**
@@ -208,6 +314,12 @@ final class VectorLoops {
         if (s.right() == 0) return s.left() == 0 ? x : x.lanewise(VectorOperators.LSHL, s.left());
         LongVector biased = s.negativeBias() == 0 ? x : x.add(x.lanewise(VectorOperators.ASHR, 63).and(s.negativeBias()));
         return biased.add(s.half()).lanewise(VectorOperators.ASHR, s.right());
+    }
+
+    /** {@link Bound#apply} lane-wise, for values that fit an int and widths up to 31 bits. */
+    private static IntVector bound(IntVector x, Bound b) {
+        if (b.wrap()) return x.lanewise(VectorOperators.LSHL, 32 - b.bits()).lanewise(VectorOperators.ASHR, 32 - b.bits());
+        return x.max((int) b.min()).min((int) b.max());
     }
 
     /** {@link Bound#apply} lane-wise. */

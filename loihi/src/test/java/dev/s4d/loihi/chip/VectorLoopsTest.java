@@ -18,26 +18,34 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The Vector API loops give exactly the scalar loops' integers, counters included, for every rounding
  * and overflow mode. The shapes leave scalar tails everywhere: 10 channels × 11 modes (110 mode
  * neurons, 11 modes per fan-in), 9 classes, 3 inputs. Narrow widths and large inputs make several
- * sites saturate or wrap.
+ * sites saturate or wrap. Each mode runs at narrow widths, where the S4D update takes 64-bit lanes,
+ * and at the default widths, where it takes split products in int lanes
+ * ({@link VectorLoops#splitProductsFit}); there the inputs are scaled up until the S4D states
+ * saturate too.
  */
 class VectorLoopsTest {
     private static final int TOKENS = 60;
 
     static Stream<Arguments> modes() {
-        return Stream.of(Rounding.values()).flatMap(r -> Stream.of(Overflow.values()).flatMap(o ->
-                Stream.of(Arguments.of(r, o, false), Arguments.of(r, o, true))));
+        return Stream.of(Rounding.values()).flatMap(r -> Stream.of(Overflow.values()).flatMap(o -> Stream.of(false, true).flatMap(
+                wide -> Stream.of(Arguments.of(r, o, false, wide), Arguments.of(r, o, true, wide)))));
     }
 
-    @ParameterizedTest(name = "{0}, {1}, sigma-delta {2}")
+    @ParameterizedTest(name = "{0}, {1}, sigma-delta {2}, default widths {3}")
     @MethodSource("modes")
-    void vectorLoopsEqualScalarLoops(Rounding rounding, Overflow overflow, boolean sigmaDelta) {
+    void vectorLoopsEqualScalarLoops(Rounding rounding, Overflow overflow, boolean sigmaDelta, boolean defaultWidths) {
         assumeTrue(FixedPointEngine.vectorLoopsAvailable(), "the Vector API is not available in this JVM");
-        QuantConfig widths = new QuantConfig(8, 12, 14, 12, 14, rounding, overflow, 1, 256);
+        QuantConfig d = QuantConfig.defaults();
+        QuantConfig widths = defaultWidths
+                ? new QuantConfig(d.weightBits(), d.coefficientBits(), d.stateBits(), d.spikeBits(), d.accumulatorBits(), rounding, overflow, 1, 256)
+                : new QuantConfig(8, 12, 14, 12, 14, rounding, overflow, 1, 256);
         QuantizedModel model = TestModels.random(5, 3, 10, 11, 2, 9, Readout.MEAN, widths);
         ChipOptions options = new ChipOptions(sigmaDelta, sigmaDelta ? 0.02 : 0, 1);
+        FixedPointEngine vectorEngine = FixedPointEngine.compile(model, options, true);
+        assertThat(vectorEngine.splitProducts()).as("split products at the default widths only").isEqualTo(defaultWidths);
         float[] input = TestModels.sequence(TOKENS, 3, 23);
-        for (int i = 0; i < input.length; i++) input[i] *= 1 + (i % 7) * 3;
-        try (ChipStreams vector = FixedPointEngine.compile(model, options, true).open(2);
+        for (int i = 0; i < input.length; i++) input[i] *= (1 + (i % 7) * 3) * (defaultWidths ? 40 : 1);
+        try (ChipStreams vector = vectorEngine.open(2);
              ChipStreams scalar = FixedPointEngine.compile(model, options, false).open(2)) {
             float[] a = new float[2 * 9];
             float[] b = new float[2 * 9];
@@ -61,6 +69,8 @@ class VectorLoopsTest {
             ChipCounters s = scalar.counters();
             assertThat(v.saturationsBySite()).isEqualTo(s.saturationsBySite());
             assertThat(v.totalSaturations()).as("the widths are narrow enough to saturate").isPositive();
+            assertThat(v.saturationsBySite().entrySet().stream().filter(e -> e.getKey().endsWith(".state")).mapToLong(java.util.Map.Entry::getValue).sum())
+                    .as("S4D states saturate or wrap: " + v.saturationsBySite()).isPositive();
             int groups = v.topology().neuronGroups().size();
             for (int g = 0; g < groups; g++) assertThat(v.messages(g)).isEqualTo(s.messages(g));
             for (int g = 0; g < groups - 1; g++) assertThat(v.synops(g)).isEqualTo(s.synops(g));
