@@ -102,6 +102,11 @@ final class TrainCommand extends CliCommand {
             + " those epochs and tested at the end; 0: none (default 0).")
     Integer averageLast;
 
+    @Option(names = "--stop-after", paramLabel = "EPOCH", description = "Stop once this many epochs of the schedule are done, as an"
+            + " interruption would (the checkpoint is written; --resume continues): a long schedule in parts, or where a documented run stopped."
+            + " Changes no step.")
+    Integer stopAfter;
+
     @Option(names = "--val-fraction", description = "Share of the training split held out for validation, in [0, 1) (default 0.1).")
     Double valFraction;
 
@@ -116,6 +121,7 @@ final class TrainCommand extends CliCommand {
         data.checkOptions();
         if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is not a directory");
         if (init != null && resume) throw new IllegalArgumentException("--init starts a new run and --resume continues one: give one of them");
+        if (stopAfter != null && stopAfter < 1) throw new IllegalArgumentException("--stop-after must be an epoch, at least 1, got " + stopAfter);
         Path checkpointFile = out.resolve(Trainer.CHECKPOINT);
         TrainResult result = resume ? resume(checkpointFile) : start(checkpointFile);
         report(result);
@@ -145,7 +151,7 @@ final class TrainCommand extends CliCommand {
                         + " %d epochs of batch %d, seed %d, %d threads%n",
                 InitCommand.describe(modelConfig), given == null ? "" : " from " + init, task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
                 config.epochs(), config.batchSize(), config.seed(), config.threads());
-        return new Trainer(config, source, out, new ConsoleTrainListener(this, out)).start(initial, train, test);
+        return trainer(config, source).start(initial, train, test);
     }
 
     private TrainResult resume(Path checkpointFile) throws Exception {
@@ -157,7 +163,12 @@ final class TrainCommand extends CliCommand {
         GradientSource source = gradients.create(checkpoint.modelConfig(), config.dropout(), config.threads());
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
-        return new Trainer(config, source, out, new ConsoleTrainListener(this, out)).resume(checkpoint, train, test);
+        return trainer(config, source).resume(checkpoint, train, test);
+    }
+
+    private Trainer trainer(TrainConfig config, GradientSource source) {
+        Trainer t = new Trainer(config, source, out, new ConsoleTrainListener(this, out));
+        return stopAfter == null ? t : t.stoppingAfter(stopAfter);
     }
 
     /**
@@ -217,6 +228,10 @@ final class TrainCommand extends CliCommand {
 
     private void report(TrainResult r) {
         java.io.PrintWriter w = out();
+        if (r.stopped()) {
+            w.println("run written to " + out + " (" + r.steps() + " steps so far; add --resume to continue)");
+            return;
+        }
         if (r.bestValAccuracy() != null) {
             w.printf(Locale.ROOT, "best validation accuracy %.2f%% at epoch %d, saved as %s%n",
                     100 * r.bestValAccuracy(), r.bestEpoch(), out.resolve(Trainer.BEST));

@@ -23,7 +23,7 @@ class HelpAndUsageTest {
                 Arguments.of("train", new String[]{"--dataset", "--limit", "--data-dir", "--offline", "--config", "--d-model",
                         "--d-state", "--layers", "--flavour", "--a-init", "--out", "--resume", "--epochs", "--batch", "--lr", "--lr-ssm",
                         "--weight-decay", "--warmup", "--clip", "--dropout", "--seed", "--val-fraction", "--threads", "--checkpoint-every",
-                        "--augment", "--average-last"}),
+                        "--augment", "--average-last", "--stop-after"}),
                 Arguments.of("eval", new String[]{"--model", "--dataset", "--split", "--limit", "--data-dir", "--offline",
                         "--engine", "--batch", "--predictions", "--held-out"}),
                 Arguments.of("average", new String[]{"MODEL", "--weights", "--out", "--prenorm"}),

@@ -101,6 +101,19 @@ class TrainCommandTest {
     }
 
     @Test
+    void stopAfterEndsAtAnEpochAndResumeContinues() throws Exception {
+        useStandIn();
+        Path out = dir.resolve("run");
+        Cli.Result r = Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", "2",
+                "--stop-after", "1")).succeeds();
+        assertThat(r.out()).contains("epoch 1 (step 5)", "stopped after epoch 1 of 2 as asked", "5 steps so far; add --resume to continue")
+                .doesNotContain("test, last model");
+        Cli.Result rest = Cli.run(args(out, "--resume")).succeeds();
+        assertThat(rest.out()).contains("resuming at step 5 (epoch 2, batch 1)", "test, last model", "(10 steps)");
+        Cli.run(args(dir.resolve("zero"), "--stop-after", "0")).failsWith(1, "--stop-after must be an epoch, at least 1, got 0");
+    }
+
+    @Test
     void averageLastKeepsTheMeanOfTheLastEpochsWeights() throws Exception {
         useStandIn();
         Path out = dir.resolve("run");

@@ -14,6 +14,8 @@ import java.util.List;
  * @param testBest        the best model on the test set, null when there is no best model or no test set
  * @param averagedEpochs  how many end-of-epoch weights {@code averaged.safetensors} is the mean of, 0 without averaging
  * @param testAveraged    the averaged weights on the test set, null without averaging or without a test set
+ * @param stopped         whether the run stopped before the end of its schedule ({@link Trainer#stoppingAfter});
+ *                        it then has no test results and no final model yet
  */
 public record TrainResult(
         @JsonProperty("steps") long steps,
@@ -23,7 +25,8 @@ public record TrainResult(
         @JsonProperty("test_last") Evaluation testLast,
         @JsonProperty("test_best") Evaluation testBest,
         @JsonProperty("averaged_epochs") int averagedEpochs,
-        @JsonProperty("test_averaged") Evaluation testAveraged) {
+        @JsonProperty("test_averaged") Evaluation testAveraged,
+        @JsonProperty("stopped") boolean stopped) {
 
     public TrainResult {
         history = List.copyOf(history);

@@ -51,6 +51,7 @@ public final class Trainer {
     private final GradientSource gradients;
     private final Path outDir;
     private final TrainListener listener;
+    private final int stopAfter;
 
     /**
      * @param config    the run's settings ({@code threads} sizes the evaluation; the gradient source
@@ -60,10 +61,28 @@ public final class Trainer {
      * @param listener  progress and log display
      */
     public Trainer(TrainConfig config, GradientSource gradients, Path outDir, TrainListener listener) {
+        this(config, gradients, outDir, listener, Integer.MAX_VALUE);
+    }
+
+    private Trainer(TrainConfig config, GradientSource gradients, Path outDir, TrainListener listener, int stopAfter) {
         this.config = config;
         this.gradients = gradients;
         this.outDir = outDir;
         this.listener = listener;
+        this.stopAfter = stopAfter;
+    }
+
+    /**
+     * This trainer, stopping once {@code epoch} epochs of the schedule are done, as an interruption at
+     * that epoch's end would: its checkpoint is written and a resume continues the schedule, so a
+     * long run can go in parts, or stop where a documented run stopped. It changes no step.
+     *
+     * @return a trainer whose {@link #start} and {@link #resume} return after that epoch (at once if a
+     *         resumed run is past it), with {@link TrainResult#stopped()} set if the schedule has epochs left
+     */
+    public Trainer stoppingAfter(int epoch) {
+        if (epoch < 1) throw new IllegalArgumentException("the epoch to stop after must be at least 1, got " + epoch);
+        return new Trainer(config, gradients, outDir, listener, epoch);
     }
 
     /**
@@ -170,7 +189,7 @@ public final class Trainer {
             }
             LearningRateSchedule schedule = new LearningRateSchedule(config.warmupSteps(), (long) stepsPerEpoch * config.epochs());
             float[][] buffer = new float[batch][train.length() * train.dInput()];
-            while (epoch < config.epochs()) {
+            while (epoch < config.epochs() && epoch < stopAfter) {
                 int[] order = epochOrder(trainIdx, epoch);
                 String label = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, config.epochs());
                 try (TrainListener.Progress progress = listener.begin(label, trainIdx.length, (long) batchInEpoch * batch)) {
@@ -184,6 +203,11 @@ public final class Trainer {
                     }
                 }
                 finishEpoch(train, valIdx, config.lr() * schedule.factor(step - 1));
+            }
+            if (epoch < config.epochs()) {
+                listener.info(String.format(Locale.ROOT, "stopped after epoch %d of %d as asked; --resume continues the schedule", epoch,
+                        config.epochs()));
+                return new TrainResult(step, history, bestValAccuracy, bestEpoch, null, null, 0, null, true);
             }
             return finish(test);
         }
@@ -289,7 +313,7 @@ public final class Trainer {
                 if (average != null) testAveraged = evaluate(new S4DModel(modelConfig, average), test, all, "test averaged");
             }
             TrainResult result = new TrainResult(step, history, bestValAccuracy, bestEpoch, testLast, testBest,
-                    average == null ? 0 : config.averageLast(), testAveraged);
+                    average == null ? 0 : config.averageLast(), testAveraged, false);
             ObjectNode summary = JSON.createObjectNode();
             summary.set("train_config", JSON.valueToTree(config));
             summary.set("model_config", JSON.readTree(ModelFiles.configToJson(modelConfig)));

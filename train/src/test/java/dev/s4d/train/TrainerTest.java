@@ -126,6 +126,32 @@ class TrainerTest {
     }
 
     @Test
+    void aRunStoppedAfterAnEpochResumesToTheUninterruptedRunsEnd() throws Exception {
+        TrainResult expected = train(dir.resolve("straight"), gradients(), TrainListener.silent());
+        Path out = dir.resolve("parts");
+        Recorder first = new Recorder();
+        TrainResult part = new Trainer(TrainingFixtures.config(), gradients(), out, first).stoppingAfter(1)
+                .start(TrainingFixtures.model(), data, test);
+        assertThat(part.stopped()).isTrue();
+        assertThat(part.history()).hasSize(1);
+        assertThat(part.testLast()).isNull();
+        assertThat(first.messages).contains("stopped after epoch 1 of 3 as asked; --resume continues the schedule");
+        assertThat(out.resolve(Trainer.LAST)).doesNotExist();
+        Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
+        assertThat(checkpoint.step()).isEqualTo(12);
+        // Resumed with a stop already passed, it stops at once; without one it runs to the schedule's end.
+        assertThat(new Trainer(TrainingFixtures.config(), gradients(), out, TrainListener.silent()).stoppingAfter(1)
+                .resume(checkpoint, data, test).steps()).isEqualTo(12);
+        TrainResult rest = new Trainer(TrainingFixtures.config(), gradients(), out, TrainListener.silent()).resume(checkpoint, data, test);
+        assertThat(rest.stopped()).isFalse();
+        assertThat(rest.testLast()).isEqualTo(expected.testLast());
+        assertThat(ModelFiles.load(out.resolve(Trainer.LAST)).parameters().asMap())
+                .isEqualTo(ModelFiles.load(dir.resolve("straight").resolve(Trainer.LAST)).parameters().asMap());
+        assertThatThrownBy(() -> new Trainer(TrainingFixtures.config(), gradients(), out, TrainListener.silent()).stoppingAfter(0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void writesModelsMetricsAndSummary() throws Exception {
         Path out = dir.resolve("run");
         TrainResult r = train(out, gradients(), TrainListener.silent());
