@@ -148,9 +148,9 @@ final class TrainCommand extends CliCommand {
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
         out().printf(Locale.ROOT, "training %s%s on %s: %,d parameters; %d training samples, %.0f%% held out for validation;"
-                        + " %d epochs of batch %d, seed %d, %d threads%n",
+                        + " %d epochs of batch %d, seed %d, %d thread%s%n",
                 InitCommand.describe(modelConfig), given == null ? "" : " from " + init, task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
-                config.epochs(), config.batchSize(), config.seed(), config.threads());
+                config.epochs(), config.batchSize(), config.seed(), config.threads(), config.threads() == 1 ? "" : "s");
         return trainer(config, source).start(initial, train, test);
     }
 
