@@ -1,5 +1,6 @@
 package dev.s4d.cli;
 
+import dev.s4d.time.RunningClock;
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -15,7 +16,7 @@ final class ProgressBar implements AutoCloseable {
     private final String unit;
     private final PrintWriter out;
     private final boolean interactive;
-    private final long start = System.nanoTime();
+    private final long start = RunningClock.nanoTime();
     private long done;
     private long skipped;
     private long lastDraw;
@@ -44,7 +45,7 @@ final class ProgressBar implements AutoCloseable {
 
     void advance(long n) {
         done += n;
-        long now = System.nanoTime();
+        long now = RunningClock.nanoTime();
         if (interactive) {
             if (now - lastDraw > 100_000_000L || done >= total) {
                 String line = line(now);

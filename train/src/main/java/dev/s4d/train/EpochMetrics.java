@@ -15,7 +15,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param valLoss          mean cross-entropy on the validation samples after the epoch
  * @param valAccuracy      accuracy on the validation samples after the epoch
  * @param lr               learning rate of the default group at the epoch's last step
- * @param seconds          wall time of the epoch: training plus validation
+ * @param seconds          time of the epoch, training plus validation: wall time without the spans the
+ *                         process was stopped ({@link dev.s4d.time.RunningClock})
  * @param samplesPerSecond training samples per second of training time
  * @param avgValLoss       mean cross-entropy of the averaged weights on the validation samples, null
  *                         outside the averaging window ({@link TrainConfig#averageLast()})

@@ -8,6 +8,7 @@ import dev.s4d.io.ModelFiles;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Parameters;
 import dev.s4d.model.S4DModel;
+import dev.s4d.time.RunningClock;
 import dev.s4d.train.Checkpoint.DataFingerprint;
 import dev.s4d.train.Checkpoint.EpochTotals;
 import java.io.IOException;
@@ -214,7 +215,7 @@ public final class Trainer {
 
         /** One optimiser step on the next batch of {@code order}. */
         GradientSource.BatchStats trainStep(Dataset train, int[] order, float[][] buffer, LearningRateSchedule schedule) {
-            long start = System.nanoTime();
+            long start = RunningClock.nanoTime();
             int from = batchInEpoch * config.batchSize();
             int count = Math.min(config.batchSize(), order.length - from);
             float[][] sequences = count == buffer.length ? buffer : Arrays.copyOf(buffer, count);
@@ -238,16 +239,16 @@ public final class Trainer {
             requireFiniteParameters();
             step++;
             batchInEpoch++;
-            totals = totals.add(stats, (System.nanoTime() - start) / 1e9);
+            totals = totals.add(stats, (RunningClock.nanoTime() - start) / 1e9);
             listener.stepFinished(step, stats);
             return stats;
         }
 
         void finishEpoch(Dataset train, int[] valIdx, double lr) throws IOException {
-            long start = System.nanoTime();
+            long start = RunningClock.nanoTime();
             Evaluation val = valIdx.length == 0 ? null : evaluate(model(), train, valIdx, "validate");
             Evaluation avgVal = addToAverage(train, valIdx);
-            double seconds = totals.trainSeconds() + (System.nanoTime() - start) / 1e9;
+            double seconds = totals.trainSeconds() + (RunningClock.nanoTime() - start) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, step, totals.meanLoss(), totals.accuracy(),
                     val == null ? null : val.loss(), val == null ? null : val.accuracy(), lr, seconds,
                     totals.trainSeconds() > 0 ? totals.samples() / totals.trainSeconds() : 0,
