@@ -12,7 +12,6 @@ import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.loihi.quant.Quantizer;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.S4DModel;
-import dev.s4d.train.Augmentation;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
@@ -109,10 +108,8 @@ final class QuantizeCommand extends CliCommand {
         Path dir = qaftDir != null ? qaftDir : out.resolveSibling(out.getFileName() + ".qaft");
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--qaft-dir " + dir + " is not a directory");
         Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
-        TrainConfig d = TrainConfig.defaults();
-        TrainConfig config = new TrainConfig(qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, d.weightDecay(), d.weightDecaySsm(),
-                d.beta1(), d.beta2(), d.eps(), 0, d.clipNorm(), d.dropout(), qaftSeed, d.valFraction(), workers, d.checkpointEvery(),
-                Augmentation.NONE, 0);
+        TrainConfig config = TrainConfig.builder().epochs(qaftEpochs).batchSize(qaftBatch).lr(qaftLr).lrSsm(qaftLrSsm)
+                .seed(qaftSeed).threads(workers).build();
         GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir));
         Dataset test = data.load(Split.TEST);

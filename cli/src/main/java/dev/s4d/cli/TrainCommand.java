@@ -185,11 +185,14 @@ final class TrainCommand extends CliCommand {
 
     /** {@code base} with every option that was given. */
     private TrainConfig settings(TrainConfig base) {
-        return new TrainConfig(or(epochs, base.epochs()), or(batch, base.batchSize()), or(lr, base.lr()), or(lrSsm, base.lrSsm()),
-                or(weightDecay, base.weightDecay()), base.weightDecaySsm(), base.beta1(), base.beta2(), base.eps(),
-                or(warmup, base.warmupSteps()), or(clip, base.clipNorm()), or(dropout, base.dropout()), or(seed, base.seed()),
-                or(valFraction, base.valFraction()), or(threads, base.threads()), or(checkpointEvery, base.checkpointEvery()),
-                augment == null ? base.augment() : Augmentation.parse(augment), or(averageLast, base.averageLast()));
+        return base.toBuilder()
+                .epochs(or(epochs, base.epochs())).batchSize(or(batch, base.batchSize()))
+                .lr(or(lr, base.lr())).lrSsm(or(lrSsm, base.lrSsm())).weightDecay(or(weightDecay, base.weightDecay()))
+                .warmupSteps(or(warmup, base.warmupSteps())).clipNorm(or(clip, base.clipNorm())).dropout(or(dropout, base.dropout()))
+                .seed(or(seed, base.seed())).valFraction(or(valFraction, base.valFraction())).threads(or(threads, base.threads()))
+                .checkpointEvery(or(checkpointEvery, base.checkpointEvery()))
+                .augment(augment == null ? base.augment() : Augmentation.parse(augment)).averageLast(or(averageLast, base.averageLast()))
+                .build();
     }
 
     /**

@@ -95,14 +95,22 @@ public record TrainConfig(
 
     /** The same settings on another number of threads, which a resumed run may always change. */
     public TrainConfig withThreads(int n) {
-        return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps,
-                warmupSteps, clipNorm, dropout, seed, valFraction, n, checkpointEvery, augment, averageLast);
+        return toBuilder().threads(n).build();
     }
 
     /** The same settings averaging the last {@code k} epochs. */
     public TrainConfig withAverageLast(int k) {
-        return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps,
-                warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, k);
+        return toBuilder().averageLast(k).build();
+    }
+
+    /** A builder that starts from {@link #defaults()}: {@code TrainConfig.builder().epochs(20).lr(0.003).build()}. */
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    /** A builder that starts from these settings. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /** Epochs that end before the first averaged one: the average takes epochs {@code averageFrom() + 1} to {@code epochs}. */
@@ -130,5 +138,143 @@ public record TrainConfig(
         return SSM_SUFFIXES.stream().anyMatch(parameterName::endsWith)
                 ? new AdamW.Group("ssm", lrSsm, weightDecaySsm)
                 : new AdamW.Group("default", lr, weightDecay);
+    }
+
+    /** Settings to change one by one, checked together by {@link #build()}; the setters take the record's component names. */
+    public static final class Builder {
+        private int epochs;
+        private int batchSize;
+        private double lr;
+        private double lrSsm;
+        private double weightDecay;
+        private double weightDecaySsm;
+        private double beta1;
+        private double beta2;
+        private double eps;
+        private int warmupSteps;
+        private double clipNorm;
+        private double dropout;
+        private long seed;
+        private double valFraction;
+        private int threads;
+        private int checkpointEvery;
+        private Augmentation augment;
+        private int averageLast;
+
+        private Builder(TrainConfig c) {
+            epochs = c.epochs;
+            batchSize = c.batchSize;
+            lr = c.lr;
+            lrSsm = c.lrSsm;
+            weightDecay = c.weightDecay;
+            weightDecaySsm = c.weightDecaySsm;
+            beta1 = c.beta1;
+            beta2 = c.beta2;
+            eps = c.eps;
+            warmupSteps = c.warmupSteps;
+            clipNorm = c.clipNorm;
+            dropout = c.dropout;
+            seed = c.seed;
+            valFraction = c.valFraction;
+            threads = c.threads;
+            checkpointEvery = c.checkpointEvery;
+            augment = c.augment;
+            averageLast = c.averageLast;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder lr(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        public Builder lrSsm(double lrSsm) {
+            this.lrSsm = lrSsm;
+            return this;
+        }
+
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public Builder weightDecaySsm(double weightDecaySsm) {
+            this.weightDecaySsm = weightDecaySsm;
+            return this;
+        }
+
+        public Builder beta1(double beta1) {
+            this.beta1 = beta1;
+            return this;
+        }
+
+        public Builder beta2(double beta2) {
+            this.beta2 = beta2;
+            return this;
+        }
+
+        public Builder eps(double eps) {
+            this.eps = eps;
+            return this;
+        }
+
+        public Builder warmupSteps(int warmupSteps) {
+            this.warmupSteps = warmupSteps;
+            return this;
+        }
+
+        public Builder clipNorm(double clipNorm) {
+            this.clipNorm = clipNorm;
+            return this;
+        }
+
+        public Builder dropout(double dropout) {
+            this.dropout = dropout;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder valFraction(double valFraction) {
+            this.valFraction = valFraction;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder checkpointEvery(int checkpointEvery) {
+            this.checkpointEvery = checkpointEvery;
+            return this;
+        }
+
+        public Builder augment(Augmentation augment) {
+            this.augment = augment;
+            return this;
+        }
+
+        public Builder averageLast(int averageLast) {
+            this.averageLast = averageLast;
+            return this;
+        }
+
+        /** The settings, checked as the record's constructor checks them. */
+        public TrainConfig build() {
+            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast);
+        }
     }
 }

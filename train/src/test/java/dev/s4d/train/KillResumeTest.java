@@ -23,9 +23,7 @@ class KillResumeTest {
 
     /** 4 epochs of 45 steps (360 training samples, batch 8), a checkpoint every 10 steps. */
     static TrainConfig config() {
-        TrainConfig c = TrainingFixtures.config();
-        return new TrainConfig(4, 8, c.lr(), c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(), c.beta2(), c.eps(),
-                c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.1, 1, 10, c.augment(), 0);
+        return TrainingFixtures.config().toBuilder().epochs(4).checkpointEvery(10).build();
     }
 
     static Dataset data() {

@@ -358,8 +358,7 @@ class TrainerTest {
     @Test
     void withoutValidationThereIsNoBestModelAndTheValidationColumnsAreEmpty() throws Exception {
         TrainConfig c = TrainingFixtures.config();
-        TrainConfig noVal = new TrainConfig(1, c.batchSize(), c.lr(), c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
-                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), 0.0, c.threads(), c.checkpointEvery(), c.augment(), 0);
+        TrainConfig noVal = c.toBuilder().epochs(1).valFraction(0.0).build();
         Path out = dir.resolve("run");
         TrainResult r = new Trainer(noVal, gradients(), out, TrainListener.silent()).start(TrainingFixtures.model(), data, null);
         assertThat(r.steps()).isEqualTo(13);
@@ -380,8 +379,7 @@ class TrainerTest {
 
         Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
         TrainConfig c = TrainingFixtures.config();
-        TrainConfig otherLr = new TrainConfig(c.epochs(), c.batchSize(), 0.02, c.lrSsm(), c.weightDecay(), c.weightDecaySsm(), c.beta1(),
-                c.beta2(), c.eps(), c.warmupSteps(), c.clipNorm(), c.dropout(), c.seed(), c.valFraction(), c.threads(), c.checkpointEvery(), c.augment(), 0);
+        TrainConfig otherLr = c.toBuilder().lr(0.02).build();
         assertThatThrownBy(() -> new Trainer(otherLr, gradients(), out, TrainListener.silent()).resume(checkpoint, data, test))
                 .hasMessageContaining("\"lr\":0.01").hasMessageContaining("\"lr\":0.02").hasMessageContaining("keeps its settings");
         assertThatThrownBy(() -> new Trainer(c, gradients(), out, TrainListener.silent()).resume(checkpoint, data.limit(99), test))

@@ -30,7 +30,8 @@ final class TrainingFixtures {
 
     /** {@link #config()} with the given augmentation. */
     static TrainConfig config(Augmentation augment) {
-        return new TrainConfig(3, 8, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 4, 0.0, 0.2, 11L, 0.1, 1, 5, augment, 0);
+        return TrainConfig.builder().epochs(3).batchSize(8).warmupSteps(4).dropout(0.2).seed(11L).threads(1).checkpointEvery(5)
+                .augment(augment).build();
     }
 
     /**
