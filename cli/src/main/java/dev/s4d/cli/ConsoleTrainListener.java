@@ -11,18 +11,21 @@ import java.util.Locale;
 
 /**
  * Shows a training run on the console: a progress bar per epoch and per evaluation (loss, rate, ETA)
- * on the error writer, one summary line per epoch on the output writer, and the curves redrawn as
- * PNG files next to the run's other files.
+ * on the error writer, one summary line per epoch on the output writer (with the time the rest of the
+ * run will take), and the curves redrawn as PNG files next to the run's other files.
  */
 final class ConsoleTrainListener implements TrainListener {
     private final CliCommand command;
     private final PrintWriter out;
     private final Path plotDir;
+    private final int lastEpoch;
 
-    ConsoleTrainListener(CliCommand command, Path plotDir) {
+    /** @param lastEpoch the epoch the run will stop after: its schedule's last, or an earlier one asked for */
+    ConsoleTrainListener(CliCommand command, Path plotDir, int lastEpoch) {
         this.command = command;
         this.out = command.out();
         this.plotDir = plotDir;
+        this.lastEpoch = lastEpoch;
     }
 
     @Override
@@ -47,14 +50,28 @@ final class ConsoleTrainListener implements TrainListener {
     public void epochFinished(EpochMetrics m, List<EpochMetrics> history) {
         String validation = m.valAccuracy() == null ? ""
                 : String.format(Locale.ROOT, ", validation loss %.4f accuracy %.2f%%", m.valLoss(), 100 * m.valAccuracy());
-        out.printf(Locale.ROOT, "epoch %d (step %d): train loss %.4f accuracy %.2f%%%s, lr %.2e, %.1f s, %.1f samples/s%n",
-                m.epoch(), m.step(), m.trainLoss(), 100 * m.trainAccuracy(), validation, m.lr(), m.seconds(), m.samplesPerSecond());
+        out.printf(Locale.ROOT, "epoch %d (step %d): train loss %.4f accuracy %.2f%%%s, lr %.2e, %.1f s, %.1f samples/s%s%n",
+                m.epoch(), m.step(), m.trainLoss(), 100 * m.trainAccuracy(), validation, m.lr(), m.seconds(),
+                m.samplesPerSecond(), timeToGo(m.epoch(), history));
         out.flush();
         try {
             TrainingPlots.write(history, plotDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the training plots to " + plotDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * "; 3 epochs to go, about 0:42" after every epoch but the last, from the median time of the last
+     * three epochs (one slow epoch, such as the first after a start, moves it little).
+     */
+    private String timeToGo(int epoch, List<EpochMetrics> history) {
+        int left = lastEpoch - epoch;
+        if (left <= 0) return "";
+        double[] recent = history.subList(Math.max(0, history.size() - 3), history.size()).stream()
+                .mapToDouble(EpochMetrics::seconds).sorted().toArray();
+        long minutes = Math.round(left * recent[recent.length / 2] / 60);
+        return String.format(Locale.ROOT, "; %d epoch%s to go, about %d:%02d", left, left == 1 ? "" : "s", minutes / 60, minutes % 60);
     }
 
     @Override

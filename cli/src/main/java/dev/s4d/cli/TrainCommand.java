@@ -167,7 +167,7 @@ final class TrainCommand extends CliCommand {
     }
 
     private Trainer trainer(TrainConfig config, GradientSource source) {
-        Trainer t = new Trainer(config, source, out, new ConsoleTrainListener(this, out));
+        Trainer t = new Trainer(config, source, out, new ConsoleTrainListener(this, out, stopAfter == null ? config.epochs() : Math.min(stopAfter, config.epochs())));
         return stopAfter == null ? t : t.stoppingAfter(stopAfter);
     }
 

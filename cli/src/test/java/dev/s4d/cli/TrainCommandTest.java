@@ -69,6 +69,9 @@ class TrainCommandTest {
         assertThat(r.out()).contains("training loihi H=8 N=4 layers=1 d_input=1 classes=10 on smnist", "40 training samples",
                 "epoch 1 (step 5): train loss", "epoch 2 (step 10)", "validation loss", "best validation accuracy",
                 "test, last model: accuracy", "run written to " + out + " (10 steps)");
+        assertThat(r.out().lines().filter(l -> l.startsWith("epoch ") && l.contains(" (step ")))
+                .satisfiesExactly(first -> assertThat(first).containsPattern("samples/s; 1 epoch to go, about 0:\\d\\d$"),
+                        last -> assertThat(last).endsWith("samples/s"));
         assertThat(r.err()).contains("epoch 1/2 [", "36/36 samples", "/s  ETA", "loss ", "lr ", "validate [", "test [");
         for (String file : new String[]{Trainer.CHECKPOINT, Trainer.BEST, Trainer.LAST, Trainer.SUMMARY,
                 MetricsFiles.JSONL, MetricsFiles.CSV, TrainingPlots.LOSS, TrainingPlots.ACCURACY}) {
@@ -107,7 +110,7 @@ class TrainCommandTest {
         Cli.Result r = Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", "2",
                 "--stop-after", "1")).succeeds();
         assertThat(r.out()).contains("epoch 1 (step 5)", "stopped after epoch 1 of 2 as asked", "5 steps so far; add --resume to continue")
-                .doesNotContain("test, last model");
+                .doesNotContain("test, last model").doesNotContain("to go");
         Cli.Result rest = Cli.run(args(out, "--resume")).succeeds();
         assertThat(rest.out()).contains("resuming at step 5 (epoch 2, batch 1)", "test, last model", "(10 steps)");
         Cli.run(args(dir.resolve("zero"), "--stop-after", "0")).failsWith(1, "--stop-after must be an epoch, at least 1, got 0");
