@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvalCommand.class,
                 AverageCommand.class,
+                CurvesCommand.class,
                 StreamCommand.class,
                 LiveCommand.class,
                 BenchCommand.class,

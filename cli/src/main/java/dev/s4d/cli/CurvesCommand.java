@@ -1,0 +1,124 @@
+package dev.s4d.cli;
+
+import dev.s4d.io.AtomicFiles;
+import dev.s4d.train.EpochMetrics;
+import dev.s4d.train.MetricsFiles;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The validation curves of the stages of one training, one after another, on one plot. */
+@Command(name = "curves", mixinStandardHelpOptions = true,
+        description = {"Plot the validation accuracy of runs of s4d train taken as stages of one training (each going on from"
+                + " the one before, as with --init), one after another, against the training hours or the epochs they took.",
+                "Prints a line per run: its epochs and hours, and its best and last validation accuracy (and the averaged"
+                        + " weights' last, where it averaged)."})
+final class CurvesCommand extends CliCommand {
+
+    @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run directories (s4d train --out), in the order they ran.")
+    List<Path> runs;
+
+    @Option(names = "--out", required = true, paramLabel = "PNG", description = "Where to write the plot (replaced atomically).")
+    Path out;
+
+    @Option(names = "--x", paramLabel = "hours|epochs", description = "What the horizontal axis counts: hours (sums of the"
+            + " epochs' times, the default) or epochs.")
+    String axis = "hours";
+
+    @Option(names = "--target", paramLabel = "PERCENT", description = "Also draw a line at this accuracy.")
+    Double target;
+
+    @Option(names = "--title", description = "The plot's title (default: Validation accuracy).")
+    String title = "Validation accuracy";
+
+    @Override
+    public Integer call() throws Exception {
+        boolean hours = switch (axis) {
+            case "hours" -> true;
+            case "epochs" -> false;
+            default -> throw new IllegalArgumentException("--x must be hours or epochs, got " + axis);
+        };
+        if (target != null && !(target > 0 && target <= 100)) {
+            throw new IllegalArgumentException("--target must be a percentage in (0, 100], got " + target);
+        }
+        CliFiles.requireWritable(out, "the plot");
+        XYChart chart = new XYChartBuilder().width(900).height(500).title(title)
+                .xAxisTitle(hours ? "training hours (sum of the epochs' times)" : "epoch").yAxisTitle("validation accuracy (%)").build();
+        Set<String> names = new HashSet<>();
+        double offset = 0;
+        double seconds = 0;
+        int epochsBefore = 0;
+        for (Path run : runs) {
+            List<EpochMetrics> history = MetricsFiles.read(run);
+            if (history.stream().anyMatch(m -> m.valAccuracy() == null)) {
+                throw new IllegalArgumentException(run + " held out no validation samples (--val-fraction 0): nothing to plot");
+            }
+            String name = uniqueName(run, names);
+            double[] x = new double[history.size()];
+            double at = offset;
+            for (int i = 0; i < x.length; i++) {
+                at = hours ? at + history.get(i).seconds() / 3600 : epochsBefore + history.get(i).epoch();
+                x[i] = at;
+            }
+            chart.addSeries(name, x, percent(history, EpochMetrics::valAccuracy));
+            int[] window = IntStream.range(0, x.length).filter(i -> history.get(i).avgValAccuracy() != null).toArray();
+            if (window.length > 0) {
+                chart.addSeries(name + ", averaged weights", IntStream.of(window).mapToDouble(i -> x[i]).toArray(),
+                        IntStream.of(window).mapToDouble(i -> 100 * history.get(i).avgValAccuracy()).toArray());
+            }
+            out().println(describe(name, history));
+            offset = at;
+            epochsBefore += history.size();
+            seconds += history.stream().mapToDouble(EpochMetrics::seconds).sum();
+        }
+        if (target != null) {
+            String label = "target " + BigDecimal.valueOf(target).stripTrailingZeros().toPlainString() + "%";
+            XYSeries line = chart.addSeries(label, new double[]{0, offset}, new double[]{target, target});
+            line.setMarker(SeriesMarkers.NONE);
+            line.setLineStyle(SeriesLines.DASH_DASH);
+        }
+        AtomicFiles.write(out, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        out().printf(Locale.ROOT, "%d epochs, %.1f h in all; plot written to %s%n", epochsBefore, seconds / 3600, out);
+        return 0;
+    }
+
+    /** The run directory's name, numbered when two runs share one. */
+    private static String uniqueName(Path run, Set<String> taken) {
+        Path file = run.toAbsolutePath().normalize().getFileName();
+        String base = file == null ? run.toString() : file.toString();
+        String name = base;
+        for (int k = 2; !taken.add(name); k++) name = base + " (" + k + ")";
+        return name;
+    }
+
+    private static double[] percent(List<EpochMetrics> history, Function<EpochMetrics, Double> value) {
+        return history.stream().mapToDouble(m -> 100 * value.apply(m)).toArray();
+    }
+
+    /** "stage2: epochs 1–30, 5.8 h; validation best 80.24% (epoch 29), last 80.20%[; averaged weights, last 80.5% (10 epochs)]". */
+    private static String describe(String name, List<EpochMetrics> history) {
+        EpochMetrics best = history.stream().max((a, b) -> Double.compare(a.valAccuracy(), b.valAccuracy())).orElseThrow();
+        EpochMetrics last = history.getLast();
+        double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
+        List<EpochMetrics> window = history.stream().filter(m -> m.avgValAccuracy() != null).toList();
+        String averaged = window.isEmpty() ? "" : String.format(Locale.ROOT, "; averaged weights, last %.2f%% (%d epoch%s)",
+                100 * window.getLast().avgValAccuracy(), window.size(), window.size() == 1 ? "" : "s");
+        return String.format(Locale.ROOT, "%s: epochs %d–%d, %.1f h; validation best %.2f%% (epoch %d), last %.2f%%%s", name,
+                history.getFirst().epoch(), last.epoch(), seconds / 3600, 100 * best.valAccuracy(), best.epoch(),
+                100 * last.valAccuracy(), averaged);
+    }
+}

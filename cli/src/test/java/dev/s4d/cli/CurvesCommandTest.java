@@ -1,0 +1,67 @@
+package dev.s4d.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.s4d.train.EpochMetrics;
+import dev.s4d.train.MetricsFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** s4d curves: stages of one training on one plot, the summary lines, and refusals of what is not a run. */
+class CurvesCommandTest {
+    @TempDir
+    Path dir;
+
+    /** A run of {@code accuracies.length} epochs of {@code seconds} each, averaging from epoch {@code averageFrom} + 1. */
+    private Path run(String name, double seconds, int averageFrom, double... accuracies) throws Exception {
+        Path run = Files.createDirectories(dir.resolve(name));
+        List<EpochMetrics> history = new ArrayList<>();
+        for (int e = 1; e <= accuracies.length; e++) {
+            Double avg = e > averageFrom ? accuracies[e - 1] + 0.01 : null;
+            history.add(new EpochMetrics(e, 10L * e, 1.0, 0.5, 0.9, accuracies[e - 1], 1e-3, seconds, 50, avg == null ? null : 0.8, avg));
+        }
+        MetricsFiles.write(run, history);
+        return run;
+    }
+
+    @Test
+    void plotsStagesOneAfterAnotherAndSummarisesEach() throws Exception {
+        Path first = run("stage1", 1800, 99, 0.50, 0.62, 0.60);
+        Path second = run("stage2", 3600, 1, 0.70, 0.75);
+        Path png = dir.resolve("curves.png");
+        Cli.Result r = Cli.run("curves", first.toString(), second.toString(), "--target", "84", "--out", png.toString()).succeeds();
+        assertThat(r.out()).contains(
+                "stage1: epochs 1–3, 1.5 h; validation best 62.00% (epoch 2), last 60.00%",
+                "stage2: epochs 1–2, 2.0 h; validation best 75.00% (epoch 2), last 75.00%; averaged weights, last 76.00% (1 epoch)",
+                "5 epochs, 3.5 h in all; plot written to " + png);
+        assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');
+
+        Cli.run("curves", first.toString(), first.toString(), "--x", "epochs", "--out", png.toString()).succeeds();
+    }
+
+    @Test
+    void refusesWhatIsNotARunAndBadOptions() throws Exception {
+        Path png = dir.resolve("curves.png");
+        Path good = run("good", 60, 99, 0.5);
+        Cli.run("curves", dir.resolve("empty").toString(), "--out", png.toString())
+                .failsWith(1, "holds no metrics.jsonl: is it a run directory of s4d train?");
+        Path corrupt = Files.createDirectories(dir.resolve("corrupt"));
+        Files.writeString(corrupt.resolve(MetricsFiles.JSONL), Files.readString(good.resolve(MetricsFiles.JSONL)) + "{\"epoch\": \"two\"\n");
+        Cli.run("curves", corrupt.toString(), "--out", png.toString()).failsWith(1, "metrics.jsonl line 2 is not an epoch's metrics");
+        Path noEpoch = Files.createDirectories(dir.resolve("noEpoch"));
+        Files.writeString(noEpoch.resolve(MetricsFiles.JSONL), "{\"step\": 3, \"seconds\": 1}\n");
+        Cli.run("curves", noEpoch.toString(), "--out", png.toString()).failsWith(1, "line 1 is not an epoch's metrics", "null");
+        Path epochZero = Files.createDirectories(dir.resolve("epochZero"));
+        Files.writeString(epochZero.resolve(MetricsFiles.JSONL),
+                Files.readString(good.resolve(MetricsFiles.JSONL)).replace("\"epoch\":1,", "\"epoch\":0,"));
+        Cli.run("curves", epochZero.toString(), "--out", png.toString()).failsWith(1, "line 1 gives epoch 0", "expected an epoch from 1");
+        Cli.run("curves", good.toString(), "--x", "steps", "--out", png.toString()).failsWith(1, "--x must be hours or epochs, got steps");
+        Cli.run("curves", good.toString(), "--target", "140", "--out", png.toString()).failsWith(1, "--target must be a percentage");
+        Cli.run("curves", good.toString(), "--out", dir.resolve("no/such/dir.png").toString()).failsWith(1, "does not exist");
+        assertThat(png).doesNotExist();
+    }
+}
