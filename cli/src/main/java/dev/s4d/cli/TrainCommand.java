@@ -12,6 +12,7 @@ import dev.s4d.train.Augmentation;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
+import dev.s4d.train.LearningRateSchedule;
 import dev.s4d.train.TrainConfig;
 import dev.s4d.train.TrainResult;
 import dev.s4d.train.Trainer;
@@ -80,8 +81,13 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--weight-decay", description = "AdamW weight decay outside the SSM group (default 0.01; none inside).")
     Double weightDecay;
 
-    @Option(names = "--warmup", paramLabel = "STEPS", description = "Steps of linear warm-up before the cosine decay (default 0).")
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "Steps of linear warm-up before the schedule (default 0).")
     Integer warmup;
+
+    @Option(names = "--schedule", paramLabel = "cosine|constant", description = "After the warm-up: cosine decay to 0 over the"
+            + " remaining steps (the reference's), or constant at the peak rates, for stochastic weight averaging with --average-last"
+            + " (default cosine).")
+    String schedule;
 
     @Option(names = "--clip", paramLabel = "NORM", description = "Clip the global gradient norm to NORM (default: no clipping).")
     Double clip;
@@ -192,6 +198,7 @@ final class TrainCommand extends CliCommand {
                 .seed(or(seed, base.seed())).valFraction(or(valFraction, base.valFraction())).threads(or(threads, base.threads()))
                 .checkpointEvery(or(checkpointEvery, base.checkpointEvery()))
                 .augment(augment == null ? base.augment() : Augmentation.parse(augment)).averageLast(or(averageLast, base.averageLast()))
+                .schedule(schedule == null ? base.schedule() : LearningRateSchedule.Decay.parse(schedule))
                 .build();
     }
 

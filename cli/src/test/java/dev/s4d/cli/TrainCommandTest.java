@@ -203,12 +203,24 @@ class TrainCommandTest {
             --d-state       | 3    | d_state must be even
             --checkpoint-every | -1 | checkpoint_every must be non-negative
             --augment       | crop | unknown augmentation 'crop', expected one of [none, flip, translate, flip+translate]
+            --schedule      | step | unknown schedule 'step', expected one of [cosine, constant]
             """)
     void badValuesAreRefusedWithTheReason(String option, String value, String message) {
         useStandIn();
         Cli.run("train", "--dataset", "smnist", "--offline", "--out", dir.resolve("run").toString(), option, value)
                 .failsWith(1, message);
         assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void aConstantScheduleHoldsThePeakRateAndIsKeptOnResume() throws Exception {
+        useStandIn();
+        Path out = dir.resolve("constant");
+        Cli.run(args(out, "--d-model", "8", "--d-state", "4", "--layers", "1", "--epochs", "2", "--lr", "0.004", "--schedule", "constant"))
+                .succeeds();
+        assertThat(Files.readString(out.resolve(Trainer.SUMMARY))).contains("\"schedule\" : \"constant\"");
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) assertThat(line).contains("\"lr\":0.004");
+        Cli.run(args(out, "--resume", "--schedule", "cosine")).failsWith(1, "schedule \"constant\" → \"cosine\"");
     }
 
     @Test

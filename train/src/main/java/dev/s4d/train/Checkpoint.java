@@ -103,7 +103,8 @@ public record Checkpoint(
 
     /** Settings added since the first checkpoints, with the value a checkpoint without them means. */
     private static final Map<String, JsonNode> ADDED_SETTINGS = Map.of(
-            "augment", TextNode.valueOf(Augmentation.NONE.id()), "average_last", IntNode.valueOf(0));
+            "augment", TextNode.valueOf(Augmentation.NONE.id()), "average_last", IntNode.valueOf(0),
+            "schedule", TextNode.valueOf(LearningRateSchedule.Decay.COSINE.id()));
     /** Epoch metrics added since the first checkpoints; older epochs had no averaged weights. */
     private static final List<String> ADDED_METRICS = List.of("avg_val_loss", "avg_val_acc");
 

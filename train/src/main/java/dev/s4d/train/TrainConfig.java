@@ -17,7 +17,7 @@ import java.util.List;
  * @param beta1           AdamW first-moment decay
  * @param beta2           AdamW second-moment decay
  * @param eps             AdamW denominator guard
- * @param warmupSteps     steps of linear warm-up before the cosine decay
+ * @param warmupSteps     steps of linear warm-up before the decay
  * @param clipNorm        largest global L2 norm of the gradient; 0 turns clipping off
  * @param dropout         dropout rate handed to the gradient source
  * @param seed            root of every random choice of the run: validation split, shuffling, dropout
@@ -29,6 +29,8 @@ import java.util.List;
  * @param averageLast     how many of the last epochs' end-of-epoch weights are averaged into
  *                        {@code averaged.safetensors} (stochastic weight averaging); 0 averages none, and a
  *                        checkpoint from before this setting existed reads as 0
+ * @param schedule        what the rate does after the warm-up: cosine decay to 0, or constant; a
+ *                        checkpoint from before this setting existed reads as cosine
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -48,7 +50,8 @@ public record TrainConfig(
         @JsonProperty("threads") int threads,
         @JsonProperty("checkpoint_every") int checkpointEvery,
         @JsonProperty("augment") Augmentation augment,
-        @JsonProperty("average_last") int averageLast) {
+        @JsonProperty("average_last") int averageLast,
+        @JsonProperty("schedule") LearningRateSchedule.Decay schedule) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -69,6 +72,7 @@ public record TrainConfig(
             throw new IllegalArgumentException("checkpoint_every must be non-negative (0: epoch ends only), got " + checkpointEvery);
         }
         if (augment == null) augment = Augmentation.NONE;
+        if (schedule == null) schedule = LearningRateSchedule.Decay.COSINE;
         if (averageLast < 0 || averageLast > epochs) {
             throw new IllegalArgumentException("average_last must be in [0, epochs] = [0, " + epochs + "], got " + averageLast);
         }
@@ -90,7 +94,12 @@ public record TrainConfig(
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
-                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0);
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE);
+    }
+
+    /** The learning-rate factors of a run of {@code stepsPerEpoch} steps an epoch with these settings. */
+    public LearningRateSchedule learningRateSchedule(int stepsPerEpoch) {
+        return new LearningRateSchedule(warmupSteps, (long) stepsPerEpoch * epochs, schedule);
     }
 
     /** The same settings on another number of threads, which a resumed run may always change. */
@@ -160,6 +169,7 @@ public record TrainConfig(
         private int checkpointEvery;
         private Augmentation augment;
         private int averageLast;
+        private LearningRateSchedule.Decay schedule;
 
         private Builder(TrainConfig c) {
             epochs = c.epochs;
@@ -180,6 +190,7 @@ public record TrainConfig(
             checkpointEvery = c.checkpointEvery;
             augment = c.augment;
             averageLast = c.averageLast;
+            schedule = c.schedule;
         }
 
         public Builder epochs(int epochs) {
@@ -272,9 +283,14 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder schedule(LearningRateSchedule.Decay schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
         /** The settings, checked as the record's constructor checks them. */
         public TrainConfig build() {
-            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast);
+            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast, schedule);
         }
     }
 }

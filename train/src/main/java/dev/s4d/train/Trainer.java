@@ -21,7 +21,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Trains a model: epochs of shuffled mini-batches, AdamW with the warm-up/cosine schedule, validation
+ * Trains a model: epochs of shuffled mini-batches, AdamW with a warm-up then cosine or constant rate, validation
  * after every epoch, checkpoints, metrics files and, at the end, the test evaluation.
  *
  * <p>Everything the run writes goes to its output directory: {@value #CHECKPOINT} (every
@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  *
  * <p>With {@code average_last} K > 0 it also keeps the mean of the weights at the ends of the last K
  * epochs, {@value #AVERAGED}, validated after each of those epochs and tested at the end: stochastic
- * weight averaging (Izmailov et al. 2018) over the tail of the cosine schedule. Neither flavour has
+ * weight averaging (Izmailov et al. 2018) over the tail of the schedule. Neither flavour has
  * batch statistics (LayerNorm normalises each token by itself), so the mean is a finished model.
  *
  * <p>Reproducibility: the validation split, each epoch's order, each step's dropout seed and which of its
@@ -188,7 +188,7 @@ public final class Trainer {
                 throw new IllegalArgumentException("the checkpoint is at step " + step + ", epoch " + (epoch + 1) + ", batch "
                         + (batchInEpoch + 1) + ", which does not fit " + stepsPerEpoch + " batches per epoch");
             }
-            LearningRateSchedule schedule = new LearningRateSchedule(config.warmupSteps(), (long) stepsPerEpoch * config.epochs());
+            LearningRateSchedule schedule = config.learningRateSchedule(stepsPerEpoch);
             float[][] buffer = new float[batch][train.length() * train.dInput()];
             while (epoch < config.epochs() && epoch < stopAfter) {
                 int[] order = epochOrder(trainIdx, epoch);

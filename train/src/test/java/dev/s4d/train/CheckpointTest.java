@@ -131,13 +131,14 @@ class CheckpointTest {
     }
 
     @Test
-    void aCheckpointFromBeforeAugmentationAndAveragingReadsAsNeither() throws Exception {
+    void aCheckpointFromBeforeAugmentationAveragingAndSchedulesReadsAsNoneOfThemAndCosine() throws Exception {
         Path file = dir.resolve("c.safetensors");
         sample().write(file);
         rewriteMetadata(file, m -> {
-            m.put("train_config", m.get("train_config").replace(",\"augment\":\"none\"", "").replace(",\"average_last\":0", ""));
+            m.put("train_config", m.get("train_config").replace(",\"augment\":\"none\"", "").replace(",\"average_last\":0", "")
+                    .replace(",\"schedule\":\"cosine\"", ""));
             m.put("position", m.get("position").replace(",\"avg_val_loss\":null,\"avg_val_acc\":null", ""));
-            assertThat(m.get("train_config")).doesNotContain("augment").doesNotContain("average");
+            assertThat(m.get("train_config")).doesNotContain("augment").doesNotContain("average").doesNotContain("schedule");
             assertThat(m.get("position")).doesNotContain("avg_val");
             return m;
         });
@@ -145,6 +146,7 @@ class CheckpointTest {
         assertThat(r.trainConfig()).isEqualTo(sample().trainConfig());
         assertThat(r.trainConfig().augment()).isEqualTo(Augmentation.NONE);
         assertThat(r.trainConfig().averageLast()).isZero();
+        assertThat(r.trainConfig().schedule()).isEqualTo(LearningRateSchedule.Decay.COSINE);
         assertThat(r.history()).isEqualTo(sample().history());
     }
 

@@ -21,11 +21,20 @@ class TrainConfigTest {
     @Test
     void toBuilderCopiesEverySetting() {
         TrainConfig c = new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L, 0.2, 2, 17,
-                Augmentation.FLIP_TRANSLATE, 3);
+                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT);
         assertThat(c.toBuilder().build()).isEqualTo(c);
         assertThat(c.withThreads(5)).isEqualTo(new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L,
-                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3));
+                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT));
         assertThat(c.withAverageLast(0).averageLast()).isZero();
+    }
+
+    @Test
+    void theScheduleDefaultsToCosineAndSpansEveryEpoch() {
+        TrainConfig c = TrainConfig.builder().epochs(3).warmupSteps(2).build();
+        assertThat(c.schedule()).isEqualTo(LearningRateSchedule.Decay.COSINE);
+        assertThat(c.learningRateSchedule(5)).isEqualTo(new LearningRateSchedule(2, 15, LearningRateSchedule.Decay.COSINE));
+        assertThat(c.toBuilder().schedule(null).build().schedule()).isEqualTo(LearningRateSchedule.Decay.COSINE);
+        assertThat(c.toBuilder().schedule(LearningRateSchedule.Decay.CONSTANT).build().learningRateSchedule(5).factor(14)).isEqualTo(1.0);
     }
 
     @Test

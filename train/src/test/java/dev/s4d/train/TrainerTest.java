@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The trainer with a stand-in gradient source (TrainingFixtures: 3 epochs of 12 steps, a checkpoint
@@ -197,22 +198,23 @@ class TrainerTest {
         assertThat(r.history().get(2).trainAccuracy()).isGreaterThan(r.history().get(0).trainAccuracy());
     }
 
-    @Test
-    void theSsmGroupHasItsOwnRateAndNoDecayWhileOthersDecay() throws Exception {
+    @ParameterizedTest
+    @EnumSource(LearningRateSchedule.Decay.class)
+    void theSsmGroupHasItsOwnRateAndNoDecayWhileOthersDecayAtTheScheduledRate(LearningRateSchedule.Decay decay) throws Exception {
         // The stand-in model gives zero gradients outside encoder and decoder, so only weight decay moves them.
         Path out = dir.resolve("run");
-        train(out, gradients(), TrainListener.silent());
+        TrainConfig c = TrainingFixtures.config().toBuilder().schedule(decay).build();
+        new Trainer(c, gradients(), out, TrainListener.silent()).start(TrainingFixtures.model(), data, test);
         Parameters initial = TrainingFixtures.model().parameters();
         Parameters trained = ModelFiles.load(out.resolve(Trainer.LAST)).parameters();
         for (String ssm : new String[]{ParameterNames.logDt(0), ParameterNames.logAReal(0), ParameterNames.aImag(0)}) {
             assertThat(trained.get(ssm)).as(ssm).isEqualTo(initial.get(ssm));
         }
-        TrainConfig c = TrainingFixtures.config();
-        LearningRateSchedule schedule = new LearningRateSchedule(c.warmupSteps(), 36);
+        LearningRateSchedule schedule = c.learningRateSchedule(12);
         float[] d = initial.get(ParameterNames.d(0)).data().clone();
         for (int step = 0; step < 36; step++) {
-            double decay = 1 - c.lr() * schedule.factor(step) * c.weightDecay();
-            for (int i = 0; i < d.length; i++) d[i] = (float) (d[i] * decay);
+            double factor = 1 - c.lr() * schedule.factor(step) * c.weightDecay();
+            for (int i = 0; i < d.length; i++) d[i] = (float) (d[i] * factor);
         }
         assertThat(trained.get(ParameterNames.d(0)).data()).containsExactly(d);
         assertThat(trained.get(ParameterNames.ENCODER_WEIGHT)).isNotEqualTo(initial.get(ParameterNames.ENCODER_WEIGHT));
