@@ -21,17 +21,8 @@ import picocli.CommandLine.Option;
                         + " for validation: model selection on them leaves the test split unseen."})
 final class EvalCommand extends CliCommand {
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")
-    Path model;
-
     @Mixin
-    DatasetMixin data;
-
-    @Mixin
-    SplitMixin split;
-
-    @Mixin
-    ImportMixin importOptions;
+    ModelOnSplitMixin input;
 
     @Option(names = "--held-out", paramLabel = "RUN", description = "Classify the training samples the run in this directory held"
             + " out for validation (its seed and share; give the run's --limit, if any) instead of --split.")
@@ -50,22 +41,21 @@ final class EvalCommand extends CliCommand {
     @Override
     public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        data.checkOptions();
-        Split which = split.get();
+        input.data.checkOptions();
+        Split which = input.split.get();
         if (heldOut != null && which != Split.TEST) throw new IllegalArgumentException("--held-out reads the training split: leave out --split");
         Checkpoint run = heldOut == null ? null : runCheckpoint();
         // Before the work, not after it: a run should not end in "cannot write".
         if (predictions != null) CliFiles.requireWritable(predictions, "predictions");
-        S4DModel m = CliFiles.loadModel(model, importOptions.options());
-        data.checkFits(m.config());
+        S4DModel m = input.loadModel();
         Classifier classifier = Classifier.of(engine, m);
-        Dataset ds = data.load(run == null ? which : Split.TRAIN);
+        Dataset ds = input.data.load(run == null ? which : Split.TRAIN);
         int[] indices = run == null ? IntStream.range(0, ds.size()).toArray() : heldOutIndices(run, ds);
         int n = indices.length;
         int correct = 0;
         long start = System.nanoTime();
         try (PredictionWriter out = predictions == null ? null : new PredictionWriter(predictions);
-             ProgressBar bar = progress("eval " + data.task().id(), n, "samples")) {
+             ProgressBar bar = progress("eval " + input.data.task().id(), n, "samples")) {
             for (int from = 0; from < n; from += batch) {
                 int count = Math.min(batch, n - from);
                 float[][] seqs = new float[count][];
@@ -85,7 +75,7 @@ final class EvalCommand extends CliCommand {
         double seconds = (System.nanoTime() - start) / 1e9;
         String what = run == null ? which.id() : "train, held out by " + heldOut;
         out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
-                data.task().id(), what, n, engine, 100.0 * correct / n, correct, n, n / seconds);
+                input.data.task().id(), what, n, engine, 100.0 * correct / n, correct, n, n / seconds);
         if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
     }
@@ -97,8 +87,8 @@ final class EvalCommand extends CliCommand {
             throw new IllegalArgumentException("--held-out " + heldOut + " holds no " + Trainer.CHECKPOINT + " (give the --out directory of s4d train)");
         }
         Checkpoint c = Checkpoint.read(file);
-        if (!c.data().task().equals(data.task().id())) {
-            throw new IllegalArgumentException("--held-out " + heldOut + " trained on " + c.data().task() + ", not " + data.task().id());
+        if (!c.data().task().equals(input.data.task().id())) {
+            throw new IllegalArgumentException("--held-out " + heldOut + " trained on " + c.data().task() + ", not " + input.data.task().id());
         }
         if (c.trainConfig().valFraction() == 0) throw new IllegalArgumentException("--held-out " + heldOut + " held out no samples (--val-fraction 0)");
         return c;

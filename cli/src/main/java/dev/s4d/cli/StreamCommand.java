@@ -4,7 +4,6 @@ import dev.s4d.data.Dataset;
 import dev.s4d.data.Split;
 import dev.s4d.engine.RecurrentEngine;
 import dev.s4d.model.S4DModel;
-import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,17 +19,8 @@ import picocli.CommandLine.Option;
                 "For your own tokens as they arrive, use s4d live."})
 final class StreamCommand extends CliCommand {
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model file (ours or a reference PyTorch safetensors state_dict).")
-    Path model;
-
     @Mixin
-    DatasetMixin data;
-
-    @Mixin
-    SplitMixin split;
-
-    @Mixin
-    ImportMixin importOptions;
+    ModelOnSplitMixin input;
 
     @Option(names = "--streams", paramLabel = "K", description = "Concurrent streams (default 1).")
     int streams = 1;
@@ -42,21 +32,20 @@ final class StreamCommand extends CliCommand {
     public Integer call() throws Exception {
         if (streams < 1) throw new IllegalArgumentException("--streams must be at least 1, got " + streams);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        data.checkOptions();
-        Split which = split.get();
-        if (data.limit == null) data.limit = Math.max(streams, 100);
-        S4DModel m = CliFiles.loadModel(model, importOptions.options());
-        data.checkFits(m.config());
+        input.data.checkOptions();
+        Split which = input.split.get();
+        if (input.data.limit == null) input.data.limit = Math.max(streams, 100);
+        S4DModel m = input.loadModel();
         int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         RecurrentEngine engine = RecurrentEngine.compile(m, dev.s4d.kernel.Kernels.best(), nThreads);
-        Dataset ds = data.load(which);
+        Dataset ds = input.data.load(which);
         StreamReplay.Result r;
-        try (ProgressBar bar = progress("stream " + data.task().id(), (long) ds.size() * data.task().length(), "tokens")) {
+        try (ProgressBar bar = progress("stream " + input.data.task().id(), (long) ds.size() * input.data.task().length(), "tokens")) {
             r = StreamReplay.run(engine, ds, streams, bar);
         }
         java.io.PrintWriter out = out();
         out.printf(Locale.ROOT, "%s: %d samples through %d stream(s), %d thread(s), kernels %s%n",
-                data.task().id(), r.samples(), streams, nThreads, dev.s4d.kernel.Kernels.best().name());
+                input.data.task().id(), r.samples(), streams, nThreads, dev.s4d.kernel.Kernels.best().name());
         out.printf(Locale.ROOT, "accuracy            %.2f%% (%d/%d)%n", 100.0 * r.correct() / r.samples(), r.correct(), r.samples());
         out.printf(Locale.ROOT, "step latency        p50 %.1f µs, p99 %.1f µs (one token for each of %d streams)%n",
                 r.p50Micros(), r.p99Micros(), streams);
