@@ -98,9 +98,10 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--seed", description = "Seed of initialisation, validation split, shuffling and dropout (default 0).")
     Long seed;
 
-    @Option(names = "--augment", paramLabel = "none|flip|translate|flip+translate", description = "flip: mirror each training image"
-            + " left to right with probability 1/2 (suits scifar and sfashion); translate: move it by up to 1/8 of its width across and"
-            + " down (4 pixels for CIFAR, 3 for MNIST), filling with 0. Tasks whose tokens are pixels row by row, so not psmnist. Default none.")
+    @Option(names = "--augment", paramLabel = "none|OP[+OP…]", description = "What to do to each training image, OP one of: flip"
+            + " (mirror it left to right with probability 1/2; suits scifar and sfashion), translate (move it by up to 1/8 of its width"
+            + " across and down, 4 pixels for CIFAR, 3 for MNIST, filling with 0), cutout (set a square of half its width to 0, centred"
+            + " anywhere), e.g. flip+translate+cutout. Tasks whose tokens are pixels row by row, so not psmnist. Default none.")
     String augment;
 
     @Option(names = "--average-last", paramLabel = "K", description = "Also keep the mean of the weights at the ends of the last K"

@@ -202,7 +202,7 @@ class TrainCommandTest {
             --threads       | 0    | threads must be at least 1, got 0
             --d-state       | 3    | d_state must be even
             --checkpoint-every | -1 | checkpoint_every must be non-negative
-            --augment       | crop | unknown augmentation 'crop', expected one of [none, flip, translate, flip+translate]
+            --augment       | crop | unknown augmentation 'crop', expected none or one or more of [flip, translate, cutout]
             --schedule      | step | unknown schedule 'step', expected one of [cosine, constant]
             """)
     void badValuesAreRefusedWithTheReason(String option, String value, String message) {

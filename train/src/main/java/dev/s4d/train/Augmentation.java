@@ -2,57 +2,58 @@ package dev.s4d.train;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * What the trainer may do to a training image before the model sees it. Validation and test samples
- * are never changed.
+ * What the trainer may do to a training image before the model sees it: any combination of the
+ * operations below, applied in the order flip, translate, cutout. Validation and test samples are never
+ * changed. Named on the command line and in checkpoints by its operations joined with {@code +}
+ * ({@code "flip+translate+cutout"}) or {@code "none"}.
+ *
+ * @param flips      each training sample mirrored left to right with probability ½ (drawn per step and
+ *                   sample from the run's seed): a picture of a horse facing left is as much a horse. Digits
+ *                   are not mirror-symmetric, so it suits CIFAR-10 and Fashion-MNIST
+ * @param translates each training sample moved by a whole number of pixels across and down, each drawn
+ *                   uniformly from −{@link #maxShift}…+{@link #maxShift} (4 pixels for 32-pixel rows, 3 for
+ *                   28): what leaves the picture is dropped, what enters is 0, which is black for MNIST and
+ *                   the mean colour for CIFAR-10's normalised values. The sequence counterpart of the padded
+ *                   random crop of image classifiers
+ * @param cuts       a square of {@link #cutoutSide} pixels (half the width) set to 0 in each training
+ *                   sample, centred on a pixel drawn uniformly from the whole picture and clipped at its
+ *                   edges (DeVries and Taylor's cutout): the model cannot lean on any one region, and unlike
+ *                   dropout the rest of the picture reaches it untouched
  */
-public enum Augmentation {
-    /** Every sample as the dataset gives it. */
-    NONE("none", false, false),
-    /**
-     * Each training sample mirrored left to right with probability ½ (drawn per step and sample from the
-     * run's seed): a picture of a horse facing left is as much a horse. For tasks whose tokens are the
-     * pixels row by row; digits are not mirror-symmetric, so it suits CIFAR-10 and Fashion-MNIST.
-     */
-    FLIP("flip", true, false),
-    /**
-     * Each training sample moved by a whole number of pixels across and down, each drawn uniformly from
-     * −{@link #maxShift}…+{@link #maxShift} (4 pixels for 32-pixel rows, 3 for 28): what leaves the
-     * picture is dropped, what enters is 0, which is black for MNIST and the mean colour for CIFAR-10's
-     * normalised values. The sequence counterpart of the padded random crop of image classifiers.
-     */
-    TRANSLATE("translate", false, true),
-    /** {@link #FLIP} then {@link #TRANSLATE}, each drawn independently. */
-    FLIP_TRANSLATE("flip+translate", true, true);
+public record Augmentation(boolean flips, boolean translates, boolean cuts) {
 
-    private final String id;
-    private final boolean flips;
-    private final boolean translates;
+    public static final Augmentation NONE = new Augmentation(false, false, false);
+    public static final Augmentation FLIP = new Augmentation(true, false, false);
+    public static final Augmentation TRANSLATE = new Augmentation(false, true, false);
+    public static final Augmentation FLIP_TRANSLATE = new Augmentation(true, true, false);
 
-    Augmentation(String id, boolean flips, boolean translates) {
-        this.id = id;
-        this.flips = flips;
-        this.translates = translates;
-    }
+    private static final List<String> OPERATIONS = List.of("flip", "translate", "cutout");
 
     /** Whether this augmentation needs the tokens to be pixels row by row ({@code Dataset.rowWidth() > 0}). */
     public boolean needsRows() {
-        return flips || translates;
+        return flips || translates || cuts;
     }
 
-    /** The largest shift {@link #TRANSLATE} draws for rows of {@code width} pixels: an eighth of the width. */
+    /** The largest shift translation draws for rows of {@code width} pixels: an eighth of the width. */
     static int maxShift(int width) {
         return width / 8;
     }
 
+    /** The side of the cutout square for rows of {@code width} pixels: half the width (16 for CIFAR-10's 32). */
+    static int cutoutSide(int width) {
+        return width / 2;
+    }
+
     /**
-     * Applies this augmentation to one training sequence in place, drawing from {@code rng}: for
-     * {@link #FLIP} one boolean per sample, as it always has, so runs recorded with it repeat exactly;
-     * {@link #TRANSLATE} two integers after it.
+     * Applies this augmentation to one training sequence in place, drawing from {@code rng}: for a flip
+     * one boolean per sample, then two integers for a translation, then two for a cutout. The order of the
+     * draws is fixed so that runs recorded before an operation existed repeat exactly.
      */
     void apply(float[] x, int length, int dInput, int width, SplittableRandom rng) {
         if (flips && rng.nextBoolean()) mirrorRows(x, 0, length, dInput, width);
@@ -62,22 +63,45 @@ public enum Augmentation {
             int dy = rng.nextInt(-m, m + 1);
             translate(x, 0, length, dInput, width, dx, dy);
         }
+        if (cuts) {
+            requireRows(length, width);
+            int row = rng.nextInt(length / width);
+            int column = rng.nextInt(width);
+            cutout(x, 0, length, dInput, width, row, column, cutoutSide(width));
+        }
     }
 
     /** The name on the command line and in checkpoints. */
     @JsonValue
     public String id() {
-        return id;
+        boolean[] on = {flips, translates, cuts};
+        List<String> parts = new ArrayList<>();
+        for (int op = 0; op < on.length; op++) {
+            if (on[op]) parts.add(OPERATIONS.get(op));
+        }
+        return parts.isEmpty() ? "none" : String.join("+", parts);
     }
 
-    /** The augmentation called {@code id}. */
+    @Override
+    public String toString() {
+        return id();
+    }
+
+    /** The augmentation called {@code id}: {@code none}, or operations joined with {@code +} in any order. */
     @JsonCreator
     public static Augmentation parse(String id) {
-        for (Augmentation a : values()) {
-            if (a.id.equals(id.toLowerCase(Locale.ROOT))) return a;
+        String name = id.toLowerCase(Locale.ROOT).strip();
+        if (name.equals("none")) return NONE;
+        boolean[] seen = new boolean[OPERATIONS.size()];
+        for (String part : name.split("\\+", -1)) {
+            int op = OPERATIONS.indexOf(part.strip());
+            if (op < 0 || seen[op]) {
+                throw new IllegalArgumentException("unknown augmentation '" + id + "', expected none or one or more of "
+                        + OPERATIONS + " joined with +, each once (e.g. flip+translate+cutout)");
+            }
+            seen[op] = true;
         }
-        throw new IllegalArgumentException("unknown augmentation '" + id + "', expected one of "
-                + Arrays.stream(values()).map(Augmentation::id).toList());
+        return new Augmentation(seen[0], seen[1], seen[2]);
     }
 
     /**
@@ -98,6 +122,25 @@ public enum Augmentation {
         if (c0 >= c1) return;
         for (int r = Math.max(0, dy); r < Math.min(height, height + dy); r++) {
             System.arraycopy(from, ((r - dy) * width + c0 - dx) * dInput, x, off + (r * width + c0) * dInput, (c1 - c0) * dInput);
+        }
+    }
+
+    /**
+     * Sets to 0, in place, every feature of the tokens in the {@code side} × {@code side} square centred
+     * on pixel ({@code row}, {@code column}) — for an even side the centre is the square's lower-right
+     * middle pixel — clipped at the picture's edges.
+     *
+     * @param width tokens per row; must divide {@code length}
+     */
+    static void cutout(float[] x, int off, int length, int dInput, int width, int row, int column, int side) {
+        requireRows(length, width);
+        int height = length / width;
+        int r0 = Math.max(0, row - side / 2);
+        int r1 = Math.min(height, row - side / 2 + side);
+        int c0 = Math.max(0, column - side / 2);
+        int c1 = Math.min(width, column - side / 2 + side);
+        for (int r = r0; r < r1 && c0 < c1; r++) {
+            java.util.Arrays.fill(x, off + (r * width + c0) * dInput, off + (r * width + c1) * dInput, 0f);
         }
     }
 

@@ -220,7 +220,7 @@ public final class Trainer {
             int count = Math.min(config.batchSize(), order.length - from);
             float[][] sequences = count == buffer.length ? buffer : Arrays.copyOf(buffer, count);
             int[] labels = new int[count];
-            SplittableRandom coin = config.augment() == Augmentation.NONE ? null
+            SplittableRandom coin = config.augment().equals(Augmentation.NONE) ? null
                     : new SplittableRandom(Seeds.derive(config.seed(), Seeds.Stream.AUGMENT, step));
             for (int i = 0; i < count; i++) {
                 train.sequence(order[from + i], sequences[i], 0);

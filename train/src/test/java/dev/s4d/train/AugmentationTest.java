@@ -141,8 +141,67 @@ class AugmentationTest {
         assertThat(Augmentation.parse("NONE")).isEqualTo(Augmentation.NONE);
         assertThat(Augmentation.parse("flip+translate")).isEqualTo(Augmentation.FLIP_TRANSLATE);
         assertThat(Augmentation.parse("translate")).isEqualTo(Augmentation.TRANSLATE);
-        assertThatThrownBy(() -> Augmentation.parse("crop")).hasMessageContaining("unknown augmentation 'crop'")
-                .hasMessageContaining("[none, flip, translate, flip+translate]");
+        assertThat(Augmentation.parse("cutout+Flip")).isEqualTo(new Augmentation(true, false, true));
+        assertThat(Augmentation.parse("translate+cutout+flip").id()).isEqualTo("flip+translate+cutout");
+        for (Augmentation a : new Augmentation[] {Augmentation.NONE, Augmentation.FLIP, new Augmentation(false, true, true)}) {
+            assertThat(Augmentation.parse(a.id())).isEqualTo(a);
+        }
+        for (String bad : new String[] {"crop", "flip+flip", "flip+", "", "none+flip"}) {
+            assertThatThrownBy(() -> Augmentation.parse(bad)).as(bad).hasMessageContaining("unknown augmentation '" + bad + "'")
+                    .hasMessageContaining("expected none or one or more of [flip, translate, cutout] joined with +");
+        }
+    }
+
+    @Test
+    void cutoutZeroesTheSquareAroundItsCentreClippedAtTheEdges() {
+        // four rows of five tokens, two features each: token (r, c) holds (10r + c + 1, −(10r + c + 1))
+        float[] x = new float[40];
+        for (int t = 0; t < 20; t++) {
+            x[2 * t] = 10 * (t / 5) + t % 5 + 1;
+            x[2 * t + 1] = -x[2 * t];
+        }
+        float[] buffer = new float[x.length + 1];
+        System.arraycopy(x, 0, buffer, 1, x.length);
+        Augmentation.cutout(buffer, 1, 20, 2, 5, 2, 2, 2);          // rows 1–2, columns 1–2
+        for (int t = 0; t < 20; t++) {
+            boolean cut = t / 5 >= 1 && t / 5 <= 2 && t % 5 >= 1 && t % 5 <= 2;
+            assertThat(buffer[1 + 2 * t]).as("token %d", t).isEqualTo(cut ? 0 : x[2 * t]);
+            assertThat(buffer[2 + 2 * t]).as("token %d", t).isEqualTo(cut ? 0 : x[2 * t + 1]);
+        }
+        assertThat(buffer[0]).isZero();
+        float[] corner = x.clone();
+        Augmentation.cutout(corner, 0, 20, 2, 5, 0, 4, 4);          // rows −2…1 and columns 2…5, clipped
+        for (int t = 0; t < 20; t++) {
+            boolean cut = t / 5 <= 1 && t % 5 >= 2;
+            assertThat(corner[2 * t]).as("token %d", t).isEqualTo(cut ? 0 : x[2 * t]);
+        }
+        assertThatThrownBy(() -> Augmentation.cutout(new float[16], 0, 16, 1, 5, 0, 0, 2)).hasMessageContaining("rows of 5 tokens");
+    }
+
+    /** Cutout's two draws come after flip's and translate's, so adding it leaves their pictures as they were. */
+    @Test
+    void cutoutDrawsItsCentreAfterTheOtherOperations() {
+        Augmentation all = Augmentation.parse("flip+translate+cutout");
+        SplittableRandom rng = new SplittableRandom(5);
+        SplittableRandom replay = new SplittableRandom(5);
+        java.util.Set<Integer> rows = new java.util.TreeSet<>();
+        for (int i = 0; i < 300; i++) {
+            float[] picture = new float[64];
+            for (int j = 0; j < picture.length; j++) picture[j] = j + 1;
+            float[] x = picture.clone();
+            all.apply(x, 64, 1, 8, rng);
+            float[] expected = picture.clone();
+            Augmentation.FLIP_TRANSLATE.apply(expected, 64, 1, 8, replay);
+            int row = replay.nextInt(8);
+            int column = replay.nextInt(8);
+            rows.add(row);
+            Augmentation.cutout(expected, 0, 64, 1, 8, row, column, 4);
+            assertThat(x).containsExactly(expected);
+        }
+        assertThat(rows).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(Augmentation.cutoutSide(32)).isEqualTo(16);
+        assertThat(Augmentation.parse("cutout").needsRows()).isTrue();
+        assertThat(Augmentation.NONE.needsRows()).isFalse();
     }
 
     @Test
@@ -152,6 +211,9 @@ class AugmentationTest {
         String written = json.writeValueAsString(flip);
         assertThat(written).contains("\"augment\":\"flip\"");
         assertThat(json.readValue(written, TrainConfig.class)).isEqualTo(flip);
+        TrainConfig cut = TrainingFixtures.config(Augmentation.parse("flip+cutout"));
+        assertThat(json.writeValueAsString(cut)).contains("\"augment\":\"flip+cutout\"");
+        assertThat(json.readValue(json.writeValueAsString(cut), TrainConfig.class)).isEqualTo(cut);
         String old = written.replace(",\"augment\":\"flip\"", "");
         assertThat(old).doesNotContain("augment");
         assertThat(json.readValue(old, TrainConfig.class)).isEqualTo(TrainingFixtures.config());
