@@ -157,7 +157,7 @@ class LoihiCommandsTest {
         run("quantize", "--model", tiny.toString(), "--weight-bits", "1", "--out", dir.resolve("x").toString())
                 .failsWith(1, "weight_bits must be in [2, 16], got 1");
         run("quantize", "--model", tiny.toString(), "--rounding", "up", "--out", dir.resolve("x").toString())
-                .failsWith(1, "rounding must be nearest, floor or toward_zero, got 'up'");
+                .failsWith(1, "unknown rounding 'up', expected one of [nearest, floor, toward_zero]");
         run("quantize", "--model", tiny.toString(), "--resume", "--out", dir.resolve("x").toString())
                 .failsWith(1, "--resume continues a fine-tuning run");
         run("loihi", "--model", tiny.toString(), "--limit", "2").failsWith(1, tiny.toString());

@@ -1,6 +1,6 @@
 package dev.s4d.data;
 
-import java.util.Locale;
+import dev.s4d.model.EnumIds;
 
 /** Which official part of a dataset to load: the training set or the test set. */
 public enum Split {
@@ -9,14 +9,11 @@ public enum Split {
 
     /** Lower-case name, as used on the command line and in messages. */
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
     /** Parses {@code train} or {@code test} (case-insensitive). */
     public static Split fromId(String id) {
-        for (Split s : values()) {
-            if (s.name().equalsIgnoreCase(id)) return s;
-        }
-        throw new IllegalArgumentException("unknown split '" + id + "', expected train or test");
+        return EnumIds.parse(Split.class, id, "split");
     }
 }

@@ -2,8 +2,7 @@ package dev.s4d.train;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.Locale;
+import dev.s4d.model.EnumIds;
 
 /**
  * The learning-rate factor of every step: a linear warm-up, then either a cosine decay towards 0 over
@@ -21,33 +20,24 @@ public record LearningRateSchedule(long warmupSteps, long totalSteps, Decay deca
     /** What the rate does after the warm-up. */
     public enum Decay {
         /** 0.5·(1 + cos π·progress): the reference's schedule, ending at 0. */
-        COSINE("cosine"),
+        COSINE,
         /**
          * Stays at the peak: for stochastic weight averaging (Izmailov et al. 2018), whose mean gains from
          * models spread along the valley a high constant rate keeps them in, rather than from the nearly
          * equal models at the end of a decay.
          */
-        CONSTANT("constant");
-
-        private final String id;
-
-        Decay(String id) {
-            this.id = id;
-        }
+        CONSTANT;
 
         /** The name on the command line and in checkpoints. */
         @JsonValue
         public String id() {
-            return id;
+            return EnumIds.id(this);
         }
 
-        /** The decay called {@code id}. */
+        /** The decay called {@code id} (any case). */
         @JsonCreator
         public static Decay parse(String id) {
-            for (Decay d : values()) {
-                if (d.id.equals(id.toLowerCase(Locale.ROOT))) return d;
-            }
-            throw new IllegalArgumentException("unknown schedule '" + id + "', expected one of " + Arrays.stream(values()).map(Decay::id).toList());
+            return EnumIds.parse(Decay.class, id, "schedule");
         }
     }
 

@@ -2,8 +2,7 @@ package dev.s4d.loihi.quant;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-
-import java.util.Locale;
+import dev.s4d.model.EnumIds;
 
 /** What a value outside its bit width becomes; either way the event is counted. */
 public enum Overflow {
@@ -12,14 +11,15 @@ public enum Overflow {
     /** Two's complement wrap-around to the width. */
     WRAP;
 
+    /** The lower-case name used in configs and on the command line. */
     @JsonValue
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
+    /** Parses {@link #id()} (any case), naming the accepted values when it fails. */
     @JsonCreator
     public static Overflow parse(String s) {
-        for (Overflow o : values()) if (o.id().equals(s)) return o;
-        throw new IllegalArgumentException("overflow must be saturate or wrap, got '" + s + "'");
+        return EnumIds.parse(Overflow.class, s, "overflow");
     }
 }

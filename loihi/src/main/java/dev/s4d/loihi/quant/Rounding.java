@@ -2,8 +2,7 @@ package dev.s4d.loihi.quant;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-
-import java.util.Locale;
+import dev.s4d.model.EnumIds;
 
 /** How a right shift by k > 0 rounds (docs/LOIHI_ARITHMETIC.md, "Shifting"). */
 public enum Rounding {
@@ -14,14 +13,15 @@ public enum Rounding {
     /** sign(x)·(|x| >> k): Lava's rounding of magnitudes. */
     TOWARD_ZERO;
 
+    /** The lower-case name used in configs and on the command line. */
     @JsonValue
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
+    /** Parses {@link #id()} (any case), naming the accepted values when it fails. */
     @JsonCreator
     public static Rounding parse(String s) {
-        for (Rounding r : values()) if (r.id().equals(s)) return r;
-        throw new IllegalArgumentException("rounding must be nearest, floor or toward_zero, got '" + s + "'");
+        return EnumIds.parse(Rounding.class, s, "rounding");
     }
 }

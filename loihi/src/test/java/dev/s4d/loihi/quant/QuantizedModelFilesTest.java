@@ -209,7 +209,7 @@ class QuantizedModelFilesTest {
         assertRejected(e -> e.meta().put("s4d.config", ModelFiles.configToJson(SMALL).replace("\"n_layers\":2", "\"n_layers\":3")),
                 "formats for 2 blocks but the model has 3");
         assertRejected(e -> e.quant("\"rounding\":\"nearest\"", "\"rounding\":\"stochastic\""),
-                "'s4d.quant' is invalid", "rounding must be nearest, floor or toward_zero, got 'stochastic'");
+                "'s4d.quant' is invalid", "unknown rounding 'stochastic', expected one of [nearest, floor, toward_zero]");
         assertRejected(e -> e.quant("\"logit_fraction\":", "\"logit_fraktion\":"), "'s4d.quant' is invalid", "Missing creator property 'logit_fraction'");
         assertRejected(e -> e.quant("\"weight_bits\":8", "\"weight_bits\":40"), "weight_bits must be in [2, 16], got 40");
         assertRejected(e -> e.quant("\"input\":", "\"inputs\":"), "calibrated maxima are for [inputs, out, relu1");
