@@ -49,7 +49,9 @@ final class ConsoleTrainListener implements TrainListener {
     @Override
     public void epochFinished(EpochMetrics m, List<EpochMetrics> history) {
         String validation = m.valAccuracy() == null ? ""
-                : String.format(Locale.ROOT, ", validation loss %.4f accuracy %.2f%%", m.valLoss(), 100 * m.valAccuracy());
+                : String.format(Locale.ROOT, ", validation loss %.4f accuracy %.2f%%", m.valLoss(), 100 * m.valAccuracy())
+                + (m.valSilentChannels() == null ? "" : ", silent channels " + m.valSilentChannels().stream()
+                        .map(String::valueOf).collect(java.util.stream.Collectors.joining("/")));
         out.printf(Locale.ROOT, "epoch %d (step %d): train loss %.4f accuracy %.2f%%%s, lr %.2e, %.1f s, %.1f samples/s%s%n",
                 m.epoch(), m.step(), m.trainLoss(), 100 * m.trainAccuracy(), validation, m.lr(), m.seconds(),
                 m.samplesPerSecond(), timeToGo(m.epoch(), history));

@@ -2,6 +2,8 @@ package dev.s4d.cli;
 
 import dev.s4d.data.Dataset;
 import dev.s4d.data.Split;
+import dev.s4d.engine.ChannelActivity;
+import dev.s4d.engine.ConvEngine;
 import dev.s4d.model.S4DModel;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.Trainer;
@@ -34,6 +36,11 @@ final class EvalCommand extends CliCommand {
     @Option(names = "--batch", description = "Samples per batch (default 64).")
     int batch = 64;
 
+    @Option(names = "--activity", description = "Also count, per layer and channel, the tokens on which the S4D output is positive"
+            + " (where the loihi flavour's ReLU passes something on) and print per layer the channels never active, those active"
+            + " on under 1%% of the tokens and the mean active share (1 − sparsity). Conv engine only.")
+    boolean activity;
+
     @Option(names = "--predictions", paramLabel = "FILE.jsonl",
             description = "Write one JSON object per sample: index, label, prediction, logits.")
     Path predictions;
@@ -43,12 +50,15 @@ final class EvalCommand extends CliCommand {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         input.data.checkOptions();
         Split which = input.split.get();
+        if (activity && !engine.equals("conv")) throw new IllegalArgumentException("--activity counts in the conv engine: leave out --engine " + engine);
         if (heldOut != null && which != Split.TEST) throw new IllegalArgumentException("--held-out reads the training split: leave out --split");
         Checkpoint run = heldOut == null ? null : runCheckpoint();
         // Before the work, not after it: a run should not end in "cannot write".
         if (predictions != null) CliFiles.requireWritable(predictions, "predictions");
         S4DModel m = input.loadModel();
-        Classifier classifier = Classifier.of(engine, m);
+        ChannelActivity counts = activity ? new ChannelActivity(m.config()) : null;
+        ConvEngine counting = counts == null ? null : ConvEngine.compile(m);
+        Classifier classifier = counts == null ? Classifier.of(engine, m) : sequences -> counting.logits(sequences, counts);
         Dataset ds = input.data.load(run == null ? which : Split.TRAIN);
         int[] indices = run == null ? IntStream.range(0, ds.size()).toArray() : heldOutIndices(run, ds);
         int n = indices.length;
@@ -76,8 +86,17 @@ final class EvalCommand extends CliCommand {
         String what = run == null ? which.id() : "train, held out by " + heldOut;
         out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
                 input.data.task().id(), what, n, engine, 100.0 * correct / n, correct, n, n / seconds);
+        if (counts != null) printActivity(counts);
         if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
+    }
+
+    private void printActivity(ChannelActivity a) {
+        out().printf(Locale.ROOT, "channels whose S4D output is positive (the loihi flavour's ReLU passes it on), over %,d tokens:%n", a.tokens());
+        out().println("layer  channels  never  under 1%  active share");
+        for (int l = 0; l < a.layers(); l++) {
+            out().printf(Locale.ROOT, "%5d  %8d  %5d  %8d  %12.3f%n", l, a.channels(), a.silent(l), a.rarelyActive(l), a.meanShare(l));
+        }
     }
 
     /** The checkpoint of the --held-out run, which holds its seed, share and the data it trained on. */

@@ -22,7 +22,7 @@ class CurvesCommandTest {
         List<EpochMetrics> history = new ArrayList<>();
         for (int e = 1; e <= accuracies.length; e++) {
             Double avg = e > averageFrom ? accuracies[e - 1] + 0.01 : null;
-            history.add(new EpochMetrics(e, 10L * e, 1.0, 0.5, 0.9, accuracies[e - 1], 1e-3, seconds, 50, avg == null ? null : 0.8, avg));
+            history.add(new EpochMetrics(e, 10L * e, 1.0, 0.5, 0.9, accuracies[e - 1], 1e-3, seconds, 50, avg == null ? null : 0.8, avg, null));
         }
         MetricsFiles.write(run, history);
         return run;

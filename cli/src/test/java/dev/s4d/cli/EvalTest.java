@@ -69,6 +69,27 @@ class EvalTest {
     }
 
     @Test
+    void activityIsCountedWithoutChangingTheResult() {
+        Cli.Result plain = eval().succeeds();
+        Cli.Result counted = eval("--activity").succeeds();
+        assertThat(accuracy(counted.out())).isEqualTo(accuracy(plain.out()));
+        assertThat(counted.out()).contains("over 15,680 tokens:", "layer  channels  never  under 1%  active share");
+        Matcher row = Pattern.compile("(?m)^\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d\\.\\d{3})$").matcher(counted.out());
+        int rows = 0;
+        while (row.find()) {
+            assertThat(Integer.parseInt(row.group(1))).isEqualTo(rows++);
+            int channels = Integer.parseInt(row.group(2));
+            int never = Integer.parseInt(row.group(3));
+            int rare = Integer.parseInt(row.group(4));
+            assertThat(never).isBetween(0, rare);
+            assertThat(rare).isBetween(never, channels);
+            assertThat(Double.parseDouble(row.group(5))).isBetween(0.0, 1.0);
+        }
+        assertThat(rows).as("a row per layer in:%n%s", counted.out()).isEqualTo(1);
+        eval("--activity", "--engine", "recurrent").failsWith(1, "--activity counts in the conv engine: leave out --engine recurrent");
+    }
+
+    @Test
     void predictionsAreOneJsonLinePerSample() throws Exception {
         Path conv = dir.resolve("conv.jsonl");
         Path recurrent = dir.resolve("recurrent.jsonl");

@@ -70,16 +70,28 @@ public final class ConvEngine {
      * @return batch × classes
      */
     public float[][] logits(float[][] sequences) {
+        return logits(sequences, null);
+    }
+
+    /**
+     * As {@link #logits(float[][])}, also counting into {@code activity} (if not null) how often each
+     * channel's S4D output was positive.
+     */
+    public float[][] logits(float[][] sequences, ChannelActivity activity) {
         int length = lengthOf(sequences);
+        if (activity != null && (activity.layers() != config.nLayers() || activity.channels() != config.dModel())) {
+            throw new IllegalArgumentException("activity counts " + activity.layers() + " layers of " + activity.channels()
+                    + " channels, the model has " + config.nLayers() + " of " + config.dModel());
+        }
         float[][] out = new float[sequences.length][];
-        forEachSample(sequences.length, i -> out[i] = run(sequences[i], length, false)[0]);
+        forEachSample(sequences.length, i -> out[i] = run(sequences[i], length, false, activity)[0]);
         return out;
     }
 
     /** Logits after every token of one sequence: row t depends on tokens 0..t only. */
     public float[][] perTokenLogits(float[] sequence) {
         int length = lengthOf(new float[][]{sequence});
-        return run(sequence, length, true);
+        return run(sequence, length, true, null);
     }
 
     private int lengthOf(float[][] sequences) {
@@ -163,17 +175,20 @@ public final class ConvEngine {
         return (i, z, y) -> spectral.convolve(i, z, y, h, ws.fft, ws.fftBuffer);
     }
 
-    private float[][] run(float[] sequence, int length, boolean perToken) {
+    private float[][] run(float[] sequence, int length, boolean perToken, ChannelActivity activity) {
         int h = config.dModel();
         Workspace ws = WORKSPACE.get();
         ws.ensure(length, h, tokenwise.scratchPerRow());
         Mixing mixing = mixing(length, ws);
+        long[][] positive = activity == null ? null : new long[layers.length][h];
         tokenwise.encode(sequence, 0, length, ws.x);
         for (int i = 0; i < layers.length; i++) {
             tokenwise.beforeMixing(i, ws.x, ws.z, length);
             mixing.convolve(i, ws.z, ws.y);
+            if (positive != null) ChannelActivity.countPositive(ws.y, length, h, positive[i]);
             tokenwise.afterMixing(i, ws.y, ws.x, length, ws.scratch);
         }
+        if (activity != null) activity.add(positive, length);
         return perToken ? readoutEveryToken(ws.x, length, ws.z) : new float[][]{readoutLast(ws.x, length)};
     }
 

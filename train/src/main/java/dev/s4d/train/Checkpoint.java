@@ -105,8 +105,8 @@ public record Checkpoint(
     private static final Map<String, JsonNode> ADDED_SETTINGS = Map.of(
             "augment", TextNode.valueOf(Augmentation.NONE.id()), "average_last", IntNode.valueOf(0),
             "schedule", TextNode.valueOf(LearningRateSchedule.Decay.COSINE.id()));
-    /** Epoch metrics added since the first checkpoints; older epochs had no averaged weights. */
-    private static final List<String> ADDED_METRICS = List.of("avg_val_loss", "avg_val_acc");
+    /** Epoch metrics added since the first checkpoints; older epochs had no averaged weights and no activity counts. */
+    private static final List<String> ADDED_METRICS = List.of("avg_val_loss", "avg_val_acc", "val_silent_channels");
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)

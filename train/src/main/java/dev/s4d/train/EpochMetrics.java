@@ -1,6 +1,7 @@
 package dev.s4d.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 
 /**
  * What one epoch achieved: a line of {@code metrics.jsonl} and a row of {@code metrics.csv}.
@@ -21,6 +22,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param avgValLoss       mean cross-entropy of the averaged weights on the validation samples, null
  *                         outside the averaging window ({@link TrainConfig#averageLast()})
  * @param avgValAccuracy   accuracy of the averaged weights on the validation samples, null likewise
+ * @param valSilentChannels per layer, the channels whose S4D output was never positive on the
+ *                         validation samples ({@link dev.s4d.engine.ChannelActivity}): dead ReLUs in the
+ *                         loihi flavour; null without validation samples and in runs from before it was
+ *                         recorded
  */
 public record EpochMetrics(
         @JsonProperty("epoch") int epoch,
@@ -33,5 +38,10 @@ public record EpochMetrics(
         @JsonProperty("seconds") double seconds,
         @JsonProperty("samples_per_s") double samplesPerSecond,
         @JsonProperty("avg_val_loss") Double avgValLoss,
-        @JsonProperty("avg_val_acc") Double avgValAccuracy) {
+        @JsonProperty("avg_val_acc") Double avgValAccuracy,
+        @JsonProperty("val_silent_channels") List<Integer> valSilentChannels) {
+
+    public EpochMetrics {
+        valSilentChannels = valSilentChannels == null ? null : List.copyOf(valSilentChannels);
+    }
 }

@@ -2,6 +2,7 @@ package dev.s4d.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.s4d.data.Dataset;
+import dev.s4d.engine.ChannelActivity;
 import dev.s4d.engine.ConvEngine;
 import dev.s4d.kernel.Kernels;
 import dev.s4d.model.S4DModel;
@@ -30,6 +31,12 @@ public record Evaluation(
      */
     public static Evaluation measure(S4DModel model, Dataset data, int[] indices, int batch, int threads,
                                      TrainListener.Progress progress) {
+        return measure(model, data, indices, batch, threads, progress, null);
+    }
+
+    /** As {@link #measure(S4DModel, Dataset, int[], int, int, TrainListener.Progress)}, also counting channel activity when {@code activity} is not null. */
+    public static Evaluation measure(S4DModel model, Dataset data, int[] indices, int batch, int threads,
+                                     TrainListener.Progress progress, ChannelActivity activity) {
         ConvEngine engine = ConvEngine.compile(model, Kernels.best(), threads);
         double lossSum = 0;
         int correct = 0;
@@ -37,7 +44,7 @@ public record Evaluation(
             int count = Math.min(batch, indices.length - from);
             float[][] sequences = new float[count][];
             for (int i = 0; i < count; i++) sequences[i] = data.sequence(indices[from + i]);
-            float[][] logits = engine.logits(sequences);
+            float[][] logits = engine.logits(sequences, activity);
             for (int i = 0; i < count; i++) {
                 int label = data.label(indices[from + i]);
                 lossSum += crossEntropy(logits[i], label);

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The per-epoch metrics of a run as {@code metrics.jsonl} (one JSON object per epoch) and
@@ -24,7 +25,7 @@ public final class MetricsFiles {
     public static final String JSONL = "metrics.jsonl";
     public static final String CSV = "metrics.csv";
 
-    static final String CSV_HEADER = "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_s,avg_val_loss,avg_val_acc";
+    static final String CSV_HEADER = "epoch,step,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples_per_s,avg_val_loss,avg_val_acc,val_silent_channels";
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -41,7 +42,9 @@ public final class MetricsFiles {
                     .append(m.trainAccuracy()).append(',').append(orEmpty(m.valLoss())).append(',')
                     .append(orEmpty(m.valAccuracy())).append(',').append(m.lr()).append(',')
                     .append(m.seconds()).append(',').append(m.samplesPerSecond()).append(',')
-                    .append(orEmpty(m.avgValLoss())).append(',').append(orEmpty(m.avgValAccuracy())).append('\n');
+                    .append(orEmpty(m.avgValLoss())).append(',').append(orEmpty(m.avgValAccuracy())).append(',')
+                    .append(m.valSilentChannels() == null ? "" : m.valSilentChannels().stream().map(String::valueOf)
+                            .collect(Collectors.joining(" "))).append('\n');
         }
         AtomicFiles.write(dir.resolve(JSONL), jsonl.toString().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(dir.resolve(CSV), csv.toString().getBytes(StandardCharsets.UTF_8));

@@ -3,6 +3,7 @@ package dev.s4d.train;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.s4d.data.Dataset;
+import dev.s4d.engine.ChannelActivity;
 import dev.s4d.io.AtomicFiles;
 import dev.s4d.io.ModelFiles;
 import dev.s4d.model.ModelConfig;
@@ -246,13 +247,15 @@ public final class Trainer {
 
         void finishEpoch(Dataset train, int[] valIdx, double lr) throws IOException {
             long start = RunningClock.nanoTime();
-            Evaluation val = valIdx.length == 0 ? null : evaluate(model(), train, valIdx, "validate");
+            ChannelActivity activity = new ChannelActivity(modelConfig);
+            Evaluation val = valIdx.length == 0 ? null : evaluate(model(), train, valIdx, "validate", activity);
             Evaluation avgVal = addToAverage(train, valIdx);
             double seconds = totals.trainSeconds() + (RunningClock.nanoTime() - start) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, step, totals.meanLoss(), totals.accuracy(),
                     val == null ? null : val.loss(), val == null ? null : val.accuracy(), lr, seconds,
                     totals.trainSeconds() > 0 ? totals.samples() / totals.trainSeconds() : 0,
-                    avgVal == null ? null : avgVal.loss(), avgVal == null ? null : avgVal.accuracy());
+                    avgVal == null ? null : avgVal.loss(), avgVal == null ? null : avgVal.accuracy(),
+                    val == null ? null : silentChannels(activity));
             history.add(metrics);
             if (val != null && (bestValAccuracy == null || val.accuracy() > bestValAccuracy)) {
                 bestValAccuracy = val.accuracy();
@@ -325,9 +328,20 @@ public final class Trainer {
         }
 
         Evaluation evaluate(S4DModel model, Dataset dataset, int[] indices, String label) {
+            return evaluate(model, dataset, indices, label, null);
+        }
+
+        Evaluation evaluate(S4DModel model, Dataset dataset, int[] indices, String label, ChannelActivity activity) {
             try (TrainListener.Progress progress = listener.begin(label, indices.length, 0)) {
-                return Evaluation.measure(model, dataset, indices, config.batchSize(), config.threads(), progress);
+                return Evaluation.measure(model, dataset, indices, config.batchSize(), config.threads(), progress, activity);
             }
+        }
+
+        /** Per layer, the channels never positive: a run that loses many of them is losing width. */
+        static List<Integer> silentChannels(ChannelActivity activity) {
+            List<Integer> silent = new ArrayList<>();
+            for (int l = 0; l < activity.layers(); l++) silent.add(activity.silent(l));
+            return silent;
         }
 
         void checkpoint() throws IOException {

@@ -87,7 +87,7 @@ class TrainerTest {
 
     private static EpochMetrics withoutTimes(EpochMetrics m) {
         return new EpochMetrics(m.epoch(), m.step(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.lr(), 0, 0,
-                m.avgValLoss(), m.avgValAccuracy());
+                m.avgValLoss(), m.avgValAccuracy(), m.valSilentChannels());
     }
 
     /**
@@ -166,7 +166,9 @@ class TrainerTest {
         JsonNode first = json.readTree(lines.getFirst());
         assertThat(first.properties()).extracting(java.util.Map.Entry::getKey).containsExactly(
                 "epoch", "step", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s",
-                "avg_val_loss", "avg_val_acc");
+                "avg_val_loss", "avg_val_acc", "val_silent_channels");
+        assertThat(first.get("val_silent_channels").size()).isEqualTo(TrainingFixtures.modelConfig().nLayers());
+        assertThat(r.history().getFirst().valSilentChannels()).allSatisfy(n -> assertThat(n).isBetween(0, TrainingFixtures.modelConfig().dModel()));
         assertThat(first.get("avg_val_acc").isNull()).isTrue();
         assertThat(first.get("val_acc").asDouble()).isEqualTo(r.history().getFirst().valAccuracy());
         List<String> csv = Files.readAllLines(out.resolve(MetricsFiles.CSV));
