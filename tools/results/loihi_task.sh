@@ -3,10 +3,11 @@
 #   float accuracy (conv engine); the PTQ model in the fixed-point engine with its cost report; sigma-delta
 #   at two thresholds; a neurons-per-core sweep of the mapping; the width/threshold ablation; and last,
 #   quantisation-aware fine-tuning and the QAFT model in the fixed-point engine.
-# Usage: tools/results/loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES] [SIGMA_DELTA_SAMPLES] [QAFT_SEED]
+# Usage: [QAFT_OPTS="…"] tools/results/loihi_task.sh TASK [QAFT_EPOCHS] [ABLATION_SAMPLES] [SIGMA_DELTA_SAMPLES]
 #   (SIGMA_DELTA_SAMPLES: test samples of the two sigma-delta runs, default the whole split; sCIFAR's
-#   integer passes take the better part of an hour each on two cores; QAFT_SEED: the float run's --seed, so
-#   that fine-tuning holds out the same validation images, default quantize's 0 as for the committed models)
+#   integer passes take the better part of an hour each on two cores; QAFT_OPTS: more options of the QAFT
+#   quantize step, so fine-tuning follows the float run's recipe, e.g. "--qaft-seed 1 --qaft-dropout 0
+#   --qaft-augment flip+translate+cutout"; the committed smnist and psmnist results ran without)
 #   reads models/TASK-loihi.safetensors, writes results/TASK/ (a log per step, JSON reports, ablation tables
 #   and plots) and models/TASK-loihi-q.safetensors (the QAFT model once it exists, the PTQ one before).
 # Restartable: a step whose log ended in success is skipped, and QAFT resumes from its checkpoint, so a run
@@ -19,8 +20,7 @@ qaft="${2:-2}"
 ablation="${3:-1000}"
 sd_limit=()
 [ -n "${4:-}" ] && sd_limit=(--limit "$4")
-qaft_seed=()
-[ -n "${5:-}" ] && qaft_seed=(--qaft-seed "$5")
+read -r -a qaft_opts <<< "${QAFT_OPTS:-}"
 s4d="$root/s4d"
 model="$root/models/$task-loihi.safetensors"
 out="$root/results/$task"
@@ -57,10 +57,10 @@ step ablation ablate --model "$model" --dataset "$task" --limit "$ablation" --ou
 # QAFT runs with quantize's default seed 0, while the shipped models were trained with --seed 1: its
 # validation figures therefore include images the float model trained on. Nothing is chosen by them (the
 # last fine-tuned model is quantised) and the test split is untouched; kept so the committed results
-# reproduce. A new model passes its training seed as QAFT_SEED.
+# reproduce. A new model passes its training seed (and dropout and augmentation) in QAFT_OPTS.
 if [ "$qaft" -gt 0 ]; then
   resume=""; [ -f "$work/qaft.safetensors.qaft/checkpoint.safetensors" ] && resume="--resume"
-  step qaft quantize --model "$model" --dataset "$task" --qaft-epochs "$qaft" "${qaft_seed[@]}" $resume --out "$work/qaft.safetensors"
+  step qaft quantize --model "$model" --dataset "$task" --qaft-epochs "$qaft" "${qaft_opts[@]}" $resume --out "$work/qaft.safetensors"
   step qaft-loihi loihi --model "$work/qaft.safetensors" --dataset "$task" --report "$out/qaft-report.json"
   cp "$work/qaft.safetensors" "$q"
 fi

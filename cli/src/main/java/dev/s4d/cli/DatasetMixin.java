@@ -5,6 +5,7 @@ import dev.s4d.data.Dataset;
 import dev.s4d.data.SequenceTask;
 import dev.s4d.data.Split;
 import dev.s4d.model.ModelConfig;
+import dev.s4d.train.Augmentation;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -48,6 +49,15 @@ final class DatasetMixin {
 
     DataLocator locator() {
         return DataLocator.standard(dataDir, !offline);
+    }
+
+    /** Refuses an augmentation that works on image rows for a task whose tokens are not pixels row by row. */
+    void checkAugmentation(Augmentation a, String option) {
+        SequenceTask task = task();
+        if (a.needsRows() && task.rowWidth() == 0) {
+            throw new IllegalArgumentException(option + " " + a.id() + " works on image rows, but the tokens of " + task.id()
+                    + " are not pixels row by row");
+        }
     }
 
     /** Fails early, before any work, when the model cannot read this task's tokens. */

@@ -12,6 +12,7 @@ import dev.s4d.loihi.quant.QuantizedModelFiles;
 import dev.s4d.loihi.quant.Quantizer;
 import dev.s4d.model.BlockFlavour;
 import dev.s4d.model.S4DModel;
+import dev.s4d.train.Augmentation;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
@@ -65,6 +66,13 @@ final class QuantizeCommand extends CliCommand {
             + " (default 0, as train's); give the float run's --seed so that its validation images stay held out.")
     long qaftSeed;
 
+    @Option(names = "--qaft-dropout", description = "Dropout rate of fine-tuning (default 0.1, as train's); give the float run's --dropout.")
+    double qaftDropout = TrainConfig.defaults().dropout();
+
+    @Option(names = "--qaft-augment", paramLabel = "none|OP[+OP…]", description = "What fine-tuning does to each training image, as"
+            + " train's --augment (default none); give the float run's --augment.")
+    String qaftAugment = "none";
+
     @Option(names = "--qaft-dir", paramLabel = "DIR", description = "Directory of the fine-tuning run (default: OUT with .qaft appended).")
     Path qaftDir;
 
@@ -80,6 +88,8 @@ final class QuantizeCommand extends CliCommand {
         if (qaftEpochs < 0) throw new IllegalArgumentException("--qaft-epochs must be at least 0, got " + qaftEpochs);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         if (resume && qaftEpochs == 0) throw new IllegalArgumentException("--resume continues a fine-tuning run: give --qaft-epochs too");
+        Augmentation augment = Augmentation.parse(qaftAugment);
+        data.checkAugmentation(augment, "--qaft-augment");
         QuantConfig q = quant.resolve();
         CliFiles.requireWritable(out, "quantised model");
         S4DModel m = CliFiles.loadModel(model);
@@ -90,7 +100,7 @@ final class QuantizeCommand extends CliCommand {
         }
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Dataset train = data.load(Split.TRAIN);
-        if (qaftEpochs > 0) m = fineTune(m, q, train, workers);
+        if (qaftEpochs > 0) m = fineTune(m, q, train, workers, augment);
 
         Calibration.Ranges ranges;
         int samples = Math.min(q.calibrationSamples(), train.size());
@@ -104,12 +114,12 @@ final class QuantizeCommand extends CliCommand {
         return 0;
     }
 
-    private S4DModel fineTune(S4DModel m, QuantConfig q, Dataset train, int workers) throws Exception {
+    private S4DModel fineTune(S4DModel m, QuantConfig q, Dataset train, int workers, Augmentation augment) throws Exception {
         Path dir = qaftDir != null ? qaftDir : out.resolveSibling(out.getFileName() + ".qaft");
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--qaft-dir " + dir + " is not a directory");
         Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
         TrainConfig config = TrainConfig.builder().epochs(qaftEpochs).batchSize(qaftBatch).lr(qaftLr).lrSsm(qaftLrSsm)
-                .seed(qaftSeed).threads(workers).build();
+                .dropout(qaftDropout).augment(augment).seed(qaftSeed).threads(workers).build();
         GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir, config.epochs()));
         Dataset test = data.load(Split.TEST);
@@ -120,8 +130,8 @@ final class QuantizeCommand extends CliCommand {
             if (Files.exists(checkpoint)) {
                 throw new IllegalArgumentException(dir + " already holds a fine-tuning checkpoint: add --resume to continue it, or choose another --qaft-dir");
             }
-            out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), seed %d, run in %s%n",
-                    qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, qaftSeed, dir);
+            out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), dropout %s, augment %s,"
+                    + " seed %d, run in %s%n", qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, qaftDropout, augment.id(), qaftSeed, dir);
             trainer.start(m, train, test);
         }
         return ModelFiles.load(dir.resolve(Trainer.LAST));

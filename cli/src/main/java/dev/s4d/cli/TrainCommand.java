@@ -141,10 +141,7 @@ final class TrainCommand extends CliCommand {
         }
         TrainConfig config = settings(TrainConfig.defaults());
         SequenceTask task = data.task();
-        if (config.augment().needsRows() && task.rowWidth() == 0) {
-            throw new IllegalArgumentException("--augment " + config.augment().id() + " works on image rows, but the tokens of " + task.id()
-                    + " are not pixels row by row");
-        }
+        data.checkAugmentation(config.augment(), "--augment");
         S4DModel given = init == null ? null : CliFiles.loadModel(init, architecture.importOptions());
         ModelConfig modelConfig = given == null ? architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()))
                 : sameArchitecture(given.config(), "--init " + init + " holds");

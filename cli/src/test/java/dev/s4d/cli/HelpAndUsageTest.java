@@ -33,7 +33,7 @@ class HelpAndUsageTest {
                 Arguments.of("bench", new String[]{"--model", "--preset", "--flavour", "--length", "--streams", "--batch",
                         "--repeats", "--peak-gflops", "--train-batch", "--only"}),
                 Arguments.of("quantize", new String[]{"--model", "--dataset", "--out", "--weight-bits", "--coefficient-bits",
-                        "--state-bits", "--rounding", "--overflow", "--calibration", "--qaft-epochs", "--qaft-lr", "--qaft-seed", "--qaft-dir", "--resume"}),
+                        "--state-bits", "--rounding", "--overflow", "--calibration", "--qaft-epochs", "--qaft-lr", "--qaft-seed", "--qaft-dropout", "--qaft-augment", "--qaft-dir", "--resume"}),
                 Arguments.of("loihi", new String[]{"--model", "--dataset", "--split", "--limit", "--sigma-delta",
                         "--max-neurons-per-core", "--cost-constants", "--report", "--stream", "--streams", "--threads"}),
                 Arguments.of("ablate", new String[]{"--model", "--dataset", "--out", "--calibration", "--coefficient-bits",

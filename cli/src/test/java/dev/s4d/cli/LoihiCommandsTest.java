@@ -137,13 +137,15 @@ class LoihiCommandsTest {
     void quantisationAwareFineTuningRunsTheTrainerThenQuantises() throws Exception {
         Path out = dir.resolve("qaft.safetensors");
         Cli.Result r = run("quantize", "--model", tiny.toString(), "--limit", "24", "--calibration", "8", "--qaft-epochs", "1",
-                "--qaft-batch", "8", "--qaft-seed", "7", "--out", out.toString()).succeeds();
-        assertThat(r.out()).contains("quantisation-aware fine-tuning: 1 epochs", "seed 7", "written to " + out);
+                "--qaft-batch", "8", "--qaft-seed", "7", "--qaft-dropout", "0", "--qaft-augment", "translate", "--out", out.toString()).succeeds();
+        assertThat(r.out()).contains("quantisation-aware fine-tuning: 1 epochs", "dropout 0.0, augment translate", "seed 7", "written to " + out);
         Path run = dir.resolve("qaft.safetensors.qaft");
         assertThat(run.resolve("last.safetensors")).exists();
         // The seed reaches the run's settings, and with them its validation split.
         JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
         assertThat(summary.get("train_config").get("seed").asLong()).isEqualTo(7);
+        assertThat(summary.get("train_config").get("dropout").asDouble()).isZero();
+        assertThat(summary.get("train_config").get("augment").asText()).isEqualTo("translate");
         // The run is kept, so a second start is refused rather than silently overwritten.
         run("quantize", "--model", tiny.toString(), "--limit", "24", "--qaft-epochs", "1", "--out", out.toString())
                 .failsWith(1, "already holds a fine-tuning checkpoint", "--resume");
@@ -160,6 +162,10 @@ class LoihiCommandsTest {
                 .failsWith(1, "unknown rounding 'up', expected one of [nearest, floor, toward_zero]");
         run("quantize", "--model", tiny.toString(), "--resume", "--out", dir.resolve("x").toString())
                 .failsWith(1, "--resume continues a fine-tuning run");
+        Cli.run("quantize", "--model", tiny.toString(), "--dataset", "psmnist", "--offline", "--data-dir", dir.toString(), "--qaft-epochs", "1",
+                "--qaft-augment", "flip", "--out", dir.resolve("x").toString()).failsWith(1, "--qaft-augment flip works on image rows, but the tokens of psmnist");
+        run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-augment", "mirror", "--out", dir.resolve("x").toString())
+                .failsWith(1, "expected none or one or more of [flip, translate, cutout]");
         run("loihi", "--model", tiny.toString(), "--limit", "2").failsWith(1, tiny.toString());
         Path corrupt = dir.resolve("corrupt.safetensors");
         Files.write(corrupt, new byte[]{1, 2, 3});
