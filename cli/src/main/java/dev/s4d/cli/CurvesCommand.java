@@ -5,6 +5,7 @@ import dev.s4d.train.EpochMetrics;
 import dev.s4d.train.MetricsFiles;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -21,10 +22,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The validation curves of the stages of one training, one after another, on one plot. */
+/** The validation curves of the stages of one training, one after another, or of separate runs side by side, on one plot. */
 @Command(name = "curves", mixinStandardHelpOptions = true,
         description = {"Plot the validation accuracy of runs of s4d train taken as stages of one training (each going on from"
-                + " the one before, as with --init), one after another, against the training hours or the epochs they took.",
+                + " the one before, as with --init), one after another, against the training hours or the epochs they took;"
+                + " with --overlay, of separate runs each from 0, to compare them.",
                 "Prints a line per run: its epochs and hours, and its best and last validation accuracy (and the averaged"
                         + " weights' last, where it averaged)."})
 final class CurvesCommand extends CliCommand {
@@ -41,6 +43,10 @@ final class CurvesCommand extends CliCommand {
 
     @Option(names = "--target", paramLabel = "PERCENT", description = "Also draw a line at this accuracy.")
     Double target;
+
+    @Option(names = "--overlay", description = "Start every run at 0 instead of where the one before ended: separate runs"
+            + " (other rates, recipes, seeds) compared, rather than stages of one training.")
+    boolean overlay;
 
     @Option(names = "--title", description = "The plot's title (default: Validation accuracy).")
     String title = "Validation accuracy";
@@ -59,21 +65,22 @@ final class CurvesCommand extends CliCommand {
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title)
                 .xAxisTitle(hours ? "training hours (sum of the epochs' times)" : "epoch").yAxisTitle("validation accuracy (%)").build();
         Set<String> names = new HashSet<>();
-        double offset = 0;
-        double seconds = 0;
-        int epochsBefore = 0;
+        List<List<EpochMetrics>> histories = new ArrayList<>();
         for (Path run : runs) {
             List<EpochMetrics> history = MetricsFiles.read(run);
             if (history.stream().anyMatch(m -> m.valAccuracy() == null)) {
                 throw new IllegalArgumentException(run + " held out no validation samples (--val-fraction 0): nothing to plot");
             }
-            String name = uniqueName(run, names);
-            double[] x = new double[history.size()];
-            double at = offset;
-            for (int i = 0; i < x.length; i++) {
-                at = hours ? at + history.get(i).seconds() / 3600 : epochsBefore + history.get(i).epoch();
-                x[i] = at;
-            }
+            histories.add(history);
+        }
+        double[][] xs = positions(histories, hours, overlay);
+        double right = 0;
+        double seconds = 0;
+        int epochs = 0;
+        for (int r = 0; r < runs.size(); r++) {
+            List<EpochMetrics> history = histories.get(r);
+            String name = uniqueName(runs.get(r), names);
+            double[] x = xs[r];
             chart.addSeries(name, x, percent(history, EpochMetrics::valAccuracy));
             int[] window = IntStream.range(0, x.length).filter(i -> history.get(i).avgValAccuracy() != null).toArray();
             if (window.length > 0) {
@@ -81,19 +88,47 @@ final class CurvesCommand extends CliCommand {
                         IntStream.of(window).mapToDouble(i -> 100 * history.get(i).avgValAccuracy()).toArray());
             }
             out().println(describe(name, history));
-            offset = at;
-            epochsBefore += history.size();
+            right = Math.max(right, x[x.length - 1]);
+            epochs += history.size();
             seconds += history.stream().mapToDouble(EpochMetrics::seconds).sum();
         }
         if (target != null) {
             String label = "target " + BigDecimal.valueOf(target).stripTrailingZeros().toPlainString() + "%";
-            XYSeries line = chart.addSeries(label, new double[]{0, offset}, new double[]{target, target});
+            XYSeries line = chart.addSeries(label, new double[]{0, right}, new double[]{target, target});
             line.setMarker(SeriesMarkers.NONE);
             line.setLineStyle(SeriesLines.DASH_DASH);
         }
         AtomicFiles.write(out, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
-        out().printf(Locale.ROOT, "%d epochs, %.1f h in all; plot written to %s%n", epochsBefore, seconds / 3600, out);
+        out().printf(Locale.ROOT, "%d epochs, %.1f h in all; plot written to %s%n", epochs, seconds / 3600, out);
         return 0;
+    }
+
+    /**
+     * Where each epoch's point goes on the horizontal axis: at the end of the epoch, in hours (sums of
+     * epoch times) or epochs, counted from the end of the run before, or from 0 for every run when
+     * {@code overlay}.
+     */
+    static double[][] positions(List<List<EpochMetrics>> histories, boolean hours, boolean overlay) {
+        double[][] xs = new double[histories.size()][];
+        double offset = 0;
+        int epochsBefore = 0;
+        for (int r = 0; r < xs.length; r++) {
+            List<EpochMetrics> history = histories.get(r);
+            if (overlay) {
+                offset = 0;
+                epochsBefore = 0;
+            }
+            double[] x = new double[history.size()];
+            double at = offset;
+            for (int i = 0; i < x.length; i++) {
+                at = hours ? at + history.get(i).seconds() / 3600 : epochsBefore + history.get(i).epoch();
+                x[i] = at;
+            }
+            xs[r] = x;
+            offset = at;
+            epochsBefore += history.size();
+        }
+        return xs;
     }
 
     /** The run directory's name, numbered when two runs share one. */

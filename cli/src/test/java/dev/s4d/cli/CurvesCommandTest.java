@@ -44,6 +44,21 @@ class CurvesCommandTest {
     }
 
     @Test
+    void stagesFollowEachOtherWhileOverlaidRunsAllStartAtZero() throws Exception {
+        List<EpochMetrics> first = MetricsFiles.read(run("a", 1800, 99, 0.5, 0.6, 0.7));
+        List<EpochMetrics> second = MetricsFiles.read(run("b", 3600, 99, 0.4, 0.5));
+        assertThat(CurvesCommand.positions(List.of(first, second), true, false)).isDeepEqualTo(new double[][]{{0.5, 1.0, 1.5}, {2.5, 3.5}});
+        assertThat(CurvesCommand.positions(List.of(first, second), false, false)).isDeepEqualTo(new double[][]{{1, 2, 3}, {4, 5}});
+        assertThat(CurvesCommand.positions(List.of(first, second), true, true)).isDeepEqualTo(new double[][]{{0.5, 1.0, 1.5}, {1, 2}});
+        assertThat(CurvesCommand.positions(List.of(first, second), false, true)).isDeepEqualTo(new double[][]{{1, 2, 3}, {1, 2}});
+
+        Path png = dir.resolve("overlay.png");
+        Cli.run("curves", dir.resolve("a").toString(), dir.resolve("b").toString(), "--overlay", "--target", "84", "--out", png.toString())
+                .succeeds();
+        assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
     void refusesWhatIsNotARunAndBadOptions() throws Exception {
         Path png = dir.resolve("curves.png");
         Path good = run("good", 60, 99, 0.5);
