@@ -1,5 +1,7 @@
 package dev.s4d.cli;
 
+import dev.s4d.model.BlockFlavour;
+import dev.s4d.model.ModelConfig;
 import dev.s4d.train.EpochMetrics;
 import dev.s4d.train.TrainListener;
 import java.io.IOException;
@@ -19,13 +21,19 @@ final class ConsoleTrainListener implements TrainListener {
     private final PrintWriter out;
     private final Path plotDir;
     private final int lastEpoch;
+    private final ModelConfig model;
+    private boolean warnedOfDeadChannels;
 
-    /** @param lastEpoch the epoch the run will stop after: its schedule's last, or an earlier one asked for */
-    ConsoleTrainListener(CliCommand command, Path plotDir, int lastEpoch) {
+    /**
+     * @param lastEpoch the epoch the run will stop after: its schedule's last, or an earlier one asked for
+     * @param model     the architecture trained, for judging its silent channels
+     */
+    ConsoleTrainListener(CliCommand command, Path plotDir, int lastEpoch, ModelConfig model) {
         this.command = command;
         this.out = command.out();
         this.plotDir = plotDir;
         this.lastEpoch = lastEpoch;
+        this.model = model;
     }
 
     @Override
@@ -55,11 +63,31 @@ final class ConsoleTrainListener implements TrainListener {
         out.printf(Locale.ROOT, "epoch %d (step %d): train loss %.4f accuracy %.2f%%%s, lr %.2e, %.1f s, %.1f samples/s%s%n",
                 m.epoch(), m.step(), m.trainLoss(), 100 * m.trainAccuracy(), validation, m.lr(), m.seconds(),
                 m.samplesPerSecond(), timeToGo(m.epoch(), history));
+        warnOfDeadChannels(m);
         out.flush();
         try {
             TrainingPlots.write(history, plotDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the training plots to " + plotDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Once a run, when a layer of a loihi-flavour model has lost more than a fifth of its channels: a
+     * ReLU that never fires passes no gradient, so those channels will not come back, and the usual
+     * cause, a peak rate too high for a model without normalisation, is the user's to change.
+     */
+    private void warnOfDeadChannels(EpochMetrics m) {
+        if (warnedOfDeadChannels || m.valSilentChannels() == null || model.flavour() != BlockFlavour.LOIHI) return;
+        for (int l = 0; l < m.valSilentChannels().size(); l++) {
+            int silent = m.valSilentChannels().get(l);
+            if (silent * 5 > model.dModel()) {
+                out.printf(Locale.ROOT, "note: layer %d has %d of %d channels silent on the validation samples: dead ReLUs, which pass"
+                        + " nothing on and no longer learn; a lower peak rate (--lr) keeps them alive (docs/RESULTS.md, \"Dead ReLUs\")%n",
+                        l, silent, model.dModel());
+                warnedOfDeadChannels = true;
+                return;
+            }
         }
     }
 

@@ -121,7 +121,7 @@ final class QuantizeCommand extends CliCommand {
         TrainConfig config = TrainConfig.builder().epochs(qaftEpochs).batchSize(qaftBatch).lr(qaftLr).lrSsm(qaftLrSsm)
                 .dropout(qaftDropout).augment(augment).seed(qaftSeed).threads(workers).build();
         GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
-        Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir, config.epochs()));
+        Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir, config.epochs(), m.config()));
         Dataset test = data.load(Split.TEST);
         if (resume) {
             if (!Files.exists(checkpoint)) throw new IllegalArgumentException("--resume: " + dir + " holds no " + Trainer.CHECKPOINT);

@@ -155,7 +155,7 @@ final class TrainCommand extends CliCommand {
                         + " %d epochs of batch %d, seed %d, %d thread%s%n",
                 InitCommand.describe(modelConfig), given == null ? "" : " from " + init, task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
                 config.epochs(), config.batchSize(), config.seed(), config.threads(), config.threads() == 1 ? "" : "s");
-        return trainer(config, source).start(initial, train, test);
+        return trainer(config, source, modelConfig).start(initial, train, test);
     }
 
     private TrainResult resume(Path checkpointFile) throws Exception {
@@ -167,11 +167,12 @@ final class TrainCommand extends CliCommand {
         GradientSource source = gradients.create(checkpoint.modelConfig(), config.dropout(), config.threads());
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
-        return trainer(config, source).resume(checkpoint, train, test);
+        return trainer(config, source, checkpoint.modelConfig()).resume(checkpoint, train, test);
     }
 
-    private Trainer trainer(TrainConfig config, GradientSource source) {
-        Trainer t = new Trainer(config, source, out, new ConsoleTrainListener(this, out, stopAfter == null ? config.epochs() : Math.min(stopAfter, config.epochs())));
+    private Trainer trainer(TrainConfig config, GradientSource source, ModelConfig model) {
+        Trainer t = new Trainer(config, source, out,
+                new ConsoleTrainListener(this, out, stopAfter == null ? config.epochs() : Math.min(stopAfter, config.epochs()), model));
         return stopAfter == null ? t : t.stoppingAfter(stopAfter);
     }
 

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.s4d.io.ImportOptions;
 import dev.s4d.io.ModelFiles;
 import dev.s4d.model.Discretization;
+import dev.s4d.model.InitOptions;
+import dev.s4d.model.ModelInitializer;
+import dev.s4d.model.Parameters;
+import dev.s4d.model.Tensor;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Readout;
 import dev.s4d.model.S4DModel;
@@ -16,7 +20,9 @@ import dev.s4d.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -190,6 +196,35 @@ class TrainCommandTest {
         assertThat(out.resolve("last.safetensors")).exists();
         assertThat(ModelFiles.load(out.resolve("last.safetensors")).config().dModel()).isEqualTo(8);
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(1);
+    }
+
+    @Test
+    void dyingReLUsAreCountedAndReportedOnce() throws Exception {
+        // Every channel of the only layer dead from the start: encoder a constant 1, no kernel, D = -1,
+        // so the S4D output is -1 on every token and nothing reaches the ReLU's far side.
+        S4DModel base = ModelInitializer.initialise(ModelConfig.loihi(1, 8, 4, 1, 10), new InitOptions(InitOptions.AInit.LIN, 0.001, 0.1, 3));
+        Map<String, Tensor> p = new LinkedHashMap<>(base.parameters().asMap());
+        p.put("encoder.weight", new Tensor(new int[]{8, 1}, new float[8]));
+        p.put("encoder.bias", new Tensor(new int[]{8}, filled(8, 1)));
+        p.put("s4_layers.0.kernel.C", new Tensor(new int[]{8, 2, 2}, new float[32]));
+        p.put("s4_layers.0.D", new Tensor(new int[]{8}, filled(8, -1)));
+        Path dead = dir.resolve("dead.safetensors");
+        ModelFiles.save(new S4DModel(base.config(), new Parameters(p)), dead);
+
+        Path out = dir.resolve("dead");
+        Cli.Result r = Cli.run(args(out, "--init", dead.toString(), "--epochs", "2", "--threads", "1", "--lr", "0.001")).succeeds();
+        assertThat(r.out()).contains("silent channels 8, ", "note: layer 0 has 8 of 8 channels silent on the validation samples: dead ReLUs");
+        assertThat(r.out().split("note: layer", -1)).hasSize(2);
+        assertThat(MetricsFiles.read(out)).allSatisfy(m -> assertThat(m.valSilentChannels()).containsExactly(8));
+
+        // A healthy fresh model draws no note.
+        assertThat(Cli.run(fresh(dir.resolve("alive"), "1")).succeeds().out()).contains("silent channels ").doesNotContain("note:");
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
     }
 
     @ParameterizedTest(name = "{0} {1}")
