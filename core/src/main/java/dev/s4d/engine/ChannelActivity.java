@@ -1,6 +1,8 @@
 package dev.s4d.engine;
 
 import dev.s4d.model.ModelConfig;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * How often each channel of each S4D layer had a positive output (the D term included), counted over
@@ -64,6 +66,11 @@ public final class ChannelActivity {
         int n = 0;
         for (long p : positive[layer]) if (p == 0) n++;
         return n;
+    }
+
+    /** {@link #silent(int)} of every layer, in order: a run that loses many channels is losing width. */
+    public synchronized List<Integer> silentPerLayer() {
+        return IntStream.range(0, positive.length).map(this::silent).boxed().toList();
     }
 
     /** Channels of {@code layer} positive on fewer than {@link #RARE} of the tokens, the silent ones included. */

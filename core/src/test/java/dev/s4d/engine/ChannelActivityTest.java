@@ -51,6 +51,7 @@ class ChannelActivityTest {
         assertThat(a.share(0, 2)).isZero();
         assertThat(a.share(0, 3)).isEqualTo(1.0);
         assertThat(a.silent(0)).isEqualTo(2);
+        assertThat(a.silentPerLayer()).hasSize(2).startsWith(2);
         assertThat(a.rarelyActive(0)).isEqualTo(2);
         assertThat(a.meanShare(0)).isEqualTo(0.5);
     }

@@ -255,7 +255,7 @@ public final class Trainer {
                     val == null ? null : val.loss(), val == null ? null : val.accuracy(), lr, seconds,
                     totals.trainSeconds() > 0 ? totals.samples() / totals.trainSeconds() : 0,
                     avgVal == null ? null : avgVal.loss(), avgVal == null ? null : avgVal.accuracy(),
-                    val == null ? null : silentChannels(activity));
+                    val == null ? null : activity.silentPerLayer());
             history.add(metrics);
             if (val != null && (bestValAccuracy == null || val.accuracy() > bestValAccuracy)) {
                 bestValAccuracy = val.accuracy();
@@ -335,13 +335,6 @@ public final class Trainer {
             try (TrainListener.Progress progress = listener.begin(label, indices.length, 0)) {
                 return Evaluation.measure(model, dataset, indices, config.batchSize(), config.threads(), progress, activity);
             }
-        }
-
-        /** Per layer, the channels never positive: a run that loses many of them is losing width. */
-        static List<Integer> silentChannels(ChannelActivity activity) {
-            List<Integer> silent = new ArrayList<>();
-            for (int l = 0; l < activity.layers(); l++) silent.add(activity.silent(l));
-            return silent;
         }
 
         void checkpoint() throws IOException {
