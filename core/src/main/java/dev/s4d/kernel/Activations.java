@@ -13,6 +13,7 @@ public final class Activations {
     private static final double INV_SQRT_PI = 1.0 / Math.sqrt(Math.PI);
     private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
 
+    /** The error function erf(x) = 2/√π ∫₀ˣ e^{−t²} dt, to full double accuracy; odd, ±1 beyond |x| = 6.5. */
     public static double erf(double x) {
         if (Double.isNaN(x)) return x;
         double ax = Math.abs(x);
@@ -70,14 +71,17 @@ public final class Activations {
         return x * phi(x);
     }
 
+    /** {@link #gelu(double)} rounded once to float: the value the float kernels must reproduce. */
     public static float gelu(float x) {
         return (float) gelu((double) x);
     }
 
+    /** The logistic function 1/(1 + e^{−x}), written per sign so that e^{|x|} never overflows. */
     public static double sigmoid(double x) {
         return x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
     }
 
+    /** {@link #sigmoid(double)} rounded once to float, as the scalar GLU gate uses it. */
     public static float sigmoid(float x) {
         return (float) sigmoid((double) x);
     }
