@@ -196,7 +196,7 @@ final class BenchCommand extends CliCommand {
         int cores = Runtime.getRuntime().availableProcessors();
         Parameters params = model.parameters().copy();
         Parameters grads = params.zerosLike();
-        GradientSource gradients = GradientSources.forModel(c, recipe.dropout(), cores);
+        GradientSource gradients = GradientSources.forModel(c, recipe.withThreads(cores));
         AdamW optimizer = AdamW.of(params, recipe);
         SplittableRandom rng = new SplittableRandom(4);
         float[][] x = new float[trainBatch][len * c.dInput()];

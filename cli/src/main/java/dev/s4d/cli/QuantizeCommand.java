@@ -69,6 +69,10 @@ final class QuantizeCommand extends CliCommand {
     @Option(names = "--qaft-dropout", description = "Dropout rate of fine-tuning (default 0.1, as train's); give the float run's --dropout.")
     double qaftDropout = TrainConfig.defaults().dropout();
 
+    @Option(names = "--qaft-label-smoothing", paramLabel = "EPS", description = "Label smoothing of fine-tuning's loss, as train's"
+            + " --label-smoothing (default 0); give the float run's.")
+    double qaftLabelSmoothing = TrainConfig.defaults().labelSmoothing();
+
     @Option(names = "--qaft-augment", paramLabel = "none|OP[+OP…]", description = "What fine-tuning does to each training image, as"
             + " train's --augment (default none); give the float run's --augment.")
     String qaftAugment = "none";
@@ -119,8 +123,8 @@ final class QuantizeCommand extends CliCommand {
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--qaft-dir " + dir + " is not a directory");
         Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
         TrainConfig config = TrainConfig.builder().epochs(qaftEpochs).batchSize(qaftBatch).lr(qaftLr).lrSsm(qaftLrSsm)
-                .dropout(qaftDropout).augment(augment).seed(qaftSeed).threads(workers).build();
-        GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config.dropout(), workers), m.config(), q);
+                .dropout(qaftDropout).labelSmoothing(qaftLabelSmoothing).augment(augment).seed(qaftSeed).threads(workers).build();
+        GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir, config.epochs(), m.config()));
         Dataset test = data.load(Split.TEST);
         if (resume) {
@@ -130,8 +134,9 @@ final class QuantizeCommand extends CliCommand {
             if (Files.exists(checkpoint)) {
                 throw new IllegalArgumentException(dir + " already holds a fine-tuning checkpoint: add --resume to continue it, or choose another --qaft-dir");
             }
-            out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), dropout %s, augment %s,"
-                    + " seed %d, run in %s%n", qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, qaftDropout, augment.id(), qaftSeed, dir);
+            out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), dropout %s, label smoothing %s,"
+                    + " augment %s, seed %d, run in %s%n", qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, qaftDropout, qaftLabelSmoothing,
+                    augment.id(), qaftSeed, dir);
             trainer.start(m, train, test);
         }
         return ModelFiles.load(dir.resolve(Trainer.LAST));

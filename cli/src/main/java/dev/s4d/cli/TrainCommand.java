@@ -44,7 +44,7 @@ final class TrainCommand extends CliCommand {
 
     /** Makes the gradient code for a model. */
     interface GradientFactory {
-        GradientSource create(ModelConfig config, double dropout, int threads);
+        GradientSource create(ModelConfig config, TrainConfig training);
     }
 
     /** Where the command gets its gradient code; tests put a stand-in here. */
@@ -94,6 +94,11 @@ final class TrainCommand extends CliCommand {
 
     @Option(names = "--dropout", description = "Dropout rate (default 0.1).")
     Double dropout;
+
+    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Train against the target (1 − EPS)·one-hot + EPS/classes"
+            + " instead of the one-hot label, as PyTorch's label_smoothing, in [0, 1) (default 0). The training loss reported is"
+            + " then the smoothed one, the validation and test losses stay the plain cross-entropy.")
+    Double labelSmoothing;
 
     @Option(names = "--seed", description = "Seed of initialisation, validation split, shuffling and dropout (default 0).")
     Long seed;
@@ -147,7 +152,7 @@ final class TrainCommand extends CliCommand {
                 : sameArchitecture(given.config(), "--init " + init + " holds");
         data.checkFits(modelConfig);
         // Before the data is read: a missing backward pass should not cost a dataset load.
-        GradientSource source = gradients.create(modelConfig, config.dropout(), config.threads());
+        GradientSource source = gradients.create(modelConfig, config);
         S4DModel initial = given != null ? given : ModelInitializer.initialise(modelConfig, architecture.initOptions(config.seed()));
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
@@ -164,7 +169,7 @@ final class TrainCommand extends CliCommand {
         sameArchitecture(checkpoint.modelConfig(), "--resume continues the checkpoint's architecture:");
         TrainConfig config = resumedSettings(checkpoint.trainConfig(), checkpoint.epoch());
         data.checkFits(checkpoint.modelConfig());
-        GradientSource source = gradients.create(checkpoint.modelConfig(), config.dropout(), config.threads());
+        GradientSource source = gradients.create(checkpoint.modelConfig(), config);
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
         return trainer(config, source, checkpoint.modelConfig()).resume(checkpoint, train, test);
@@ -194,6 +199,7 @@ final class TrainCommand extends CliCommand {
                 .epochs(or(epochs, base.epochs())).batchSize(or(batch, base.batchSize()))
                 .lr(or(lr, base.lr())).lrSsm(or(lrSsm, base.lrSsm())).weightDecay(or(weightDecay, base.weightDecay()))
                 .warmupSteps(or(warmup, base.warmupSteps())).clipNorm(or(clip, base.clipNorm())).dropout(or(dropout, base.dropout()))
+                .labelSmoothing(or(labelSmoothing, base.labelSmoothing()))
                 .seed(or(seed, base.seed())).valFraction(or(valFraction, base.valFraction())).threads(or(threads, base.threads()))
                 .checkpointEvery(or(checkpointEvery, base.checkpointEvery()))
                 .augment(augment == null ? base.augment() : Augmentation.parse(augment)).averageLast(or(averageLast, base.averageLast()))

@@ -138,7 +138,7 @@ class LoihiCommandsTest {
         Path out = dir.resolve("qaft.safetensors");
         Cli.Result r = run("quantize", "--model", tiny.toString(), "--limit", "24", "--calibration", "8", "--qaft-epochs", "1",
                 "--qaft-batch", "8", "--qaft-seed", "7", "--qaft-dropout", "0", "--qaft-augment", "translate", "--out", out.toString()).succeeds();
-        assertThat(r.out()).contains("quantisation-aware fine-tuning: 1 epochs", "dropout 0.0, augment translate", "seed 7", "written to " + out);
+        assertThat(r.out()).contains("quantisation-aware fine-tuning: 1 epochs", "dropout 0.0, label smoothing 0.0, augment translate", "seed 7", "written to " + out);
         Path run = dir.resolve("qaft.safetensors.qaft");
         assertThat(run.resolve("last.safetensors")).exists();
         // The seed reaches the run's settings, and with them its validation split.

@@ -15,6 +15,7 @@ import dev.s4d.model.Readout;
 import dev.s4d.model.S4DModel;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.MeanPoolLinearGradients;
+import dev.s4d.train.EpochMetrics;
 import dev.s4d.train.MetricsFiles;
 import dev.s4d.train.Trainer;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class TrainCommandTest {
     }
 
     private static void useStandIn() {
-        TrainCommand.gradients = (config, dropout, threads) -> new MeanPoolLinearGradients(config, dropout);
+        TrainCommand.gradients = (config, training) -> new MeanPoolLinearGradients(config, training.dropout());
     }
 
     private static Path mnist() {
@@ -198,6 +199,24 @@ class TrainCommandTest {
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(1);
     }
 
+    /** Label smoothing reaches the real gradient code (another training loss than without) and stays with the run. */
+    @Test
+    void labelSmoothingReachesTheTrainingLossAndIsKeptOnResume() throws Exception {
+        Path plain = dir.resolve("plain");
+        Path smoothed = dir.resolve("smoothed");
+        String[] small = {"--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", "2", "--stop-after", "1"};
+        Cli.run(args(plain, small)).succeeds();
+        Cli.run(args(smoothed, concat(small, "--label-smoothing", "0.3"))).succeeds();
+        EpochMetrics a = MetricsFiles.read(plain).get(0);
+        EpochMetrics b = MetricsFiles.read(smoothed).get(0);
+        // Same seed, model and batches: only the loss's target differs.
+        assertThat(b.trainLoss()).isNotEqualTo(a.trainLoss());
+        Cli.run(args(smoothed, "--resume", "--label-smoothing", "0.1")).failsWith(1, "label_smoothing 0.3 → 0.1");
+        Cli.run(args(smoothed, "--resume")).succeeds();
+        assertThat(MetricsFiles.read(smoothed)).hasSize(2);
+        assertThat(Files.readString(smoothed.resolve(Trainer.SUMMARY))).contains("\"label_smoothing\" : 0.3");
+    }
+
     @Test
     void dyingReLUsAreCountedAndReportedOnce() throws Exception {
         // Every channel of the only layer dead from the start: encoder a constant 1, no kernel, D = -1,
@@ -221,6 +240,12 @@ class TrainCommandTest {
         assertThat(Cli.run(fresh(dir.resolve("alive"), "1")).succeeds().out()).contains("silent channels ").doesNotContain("note:");
     }
 
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     private static float[] filled(int n, float v) {
         float[] a = new float[n];
         java.util.Arrays.fill(a, v);
@@ -234,6 +259,7 @@ class TrainCommandTest {
             --lr            | -1   | lr must be a finite number >= 0, got -1.0
             --val-fraction  | 1    | val_fraction must be in [0, 1), got 1.0
             --dropout       | 1.5  | dropout must be in [0, 1), got 1.5
+            --label-smoothing | 1  | label_smoothing must be in [0, 1), got 1.0
             --threads       | 0    | threads must be at least 1, got 0
             --d-state       | 3    | d_state must be even
             --checkpoint-every | -1 | checkpoint_every must be non-negative

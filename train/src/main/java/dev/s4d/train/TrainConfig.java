@@ -31,6 +31,10 @@ import java.util.List;
  *                        checkpoint from before this setting existed reads as 0
  * @param schedule        what the rate does after the warm-up: cosine decay to 0, or constant; a
  *                        checkpoint from before this setting existed reads as cosine
+ * @param labelSmoothing  ε of the training loss's target (1 − ε)·one-hot + ε/classes, in [0, 1)
+ *                        ({@link dev.s4d.train.grad.LabelSmoothing}); validation and test losses stay the
+ *                        plain cross-entropy, so runs compare; a checkpoint from before this setting
+ *                        existed reads as 0
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -51,7 +55,8 @@ public record TrainConfig(
         @JsonProperty("checkpoint_every") int checkpointEvery,
         @JsonProperty("augment") Augmentation augment,
         @JsonProperty("average_last") int averageLast,
-        @JsonProperty("schedule") LearningRateSchedule.Decay schedule) {
+        @JsonProperty("schedule") LearningRateSchedule.Decay schedule,
+        @JsonProperty("label_smoothing") double labelSmoothing) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -66,6 +71,7 @@ public record TrainConfig(
         if (warmupSteps < 0) throw new IllegalArgumentException("warmup_steps must be non-negative, got " + warmupSteps);
         requireNonNegative("clip_norm", clipNorm);
         requireUnitInterval("dropout", dropout);
+        requireUnitInterval("label_smoothing", labelSmoothing);
         requireUnitInterval("val_fraction", valFraction);
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         if (checkpointEvery < 0) {
@@ -90,11 +96,11 @@ public record TrainConfig(
      * The reference recipe (REFERENCE.md §2): AdamW at 0.01 with weight decay 0.01, the SSM group at
      * 0.001 without decay, batch 64, dropout 0.1, cosine decay without warm-up, no clipping; 10% of the
      * training split for validation, a checkpoint every 100 steps, all cores, no augmentation, no
-     * weight averaging.
+     * weight averaging, no label smoothing.
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
-                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE);
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE, 0.0);
     }
 
     /** The learning-rate factors of a run of {@code stepsPerEpoch} steps an epoch with these settings. */
@@ -170,6 +176,7 @@ public record TrainConfig(
         private Augmentation augment;
         private int averageLast;
         private LearningRateSchedule.Decay schedule;
+        private double labelSmoothing;
 
         private Builder(TrainConfig c) {
             epochs = c.epochs;
@@ -191,6 +198,7 @@ public record TrainConfig(
             augment = c.augment;
             averageLast = c.averageLast;
             schedule = c.schedule;
+            labelSmoothing = c.labelSmoothing;
         }
 
         public Builder epochs(int epochs) {
@@ -288,9 +296,14 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder labelSmoothing(double labelSmoothing) {
+            this.labelSmoothing = labelSmoothing;
+            return this;
+        }
+
         /** The settings, checked as the record's constructor checks them. */
         public TrainConfig build() {
-            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast, schedule);
+            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast, schedule, labelSmoothing);
         }
     }
 }

@@ -131,15 +131,16 @@ class CheckpointTest {
     }
 
     @Test
-    void aCheckpointFromBeforeAugmentationAveragingSchedulesAndActivityReadsAsNoneOfThemAndCosine() throws Exception {
+    void aCheckpointFromBeforeAugmentationAveragingSchedulesSmoothingAndActivityReadsAsNoneOfThemAndCosine() throws Exception {
         Path file = dir.resolve("c.safetensors");
         sample().write(file);
         rewriteMetadata(file, m -> {
             m.put("train_config", m.get("train_config").replace(",\"augment\":\"none\"", "").replace(",\"average_last\":0", "")
-                    .replace(",\"schedule\":\"cosine\"", ""));
+                    .replace(",\"schedule\":\"cosine\"", "").replace(",\"label_smoothing\":0.0", ""));
             m.put("position", m.get("position").replace(",\"avg_val_loss\":null,\"avg_val_acc\":null", "")
                     .replace(",\"val_silent_channels\":[0,3]", "").replace(",\"val_silent_channels\":null", ""));
-            assertThat(m.get("train_config")).doesNotContain("augment").doesNotContain("average").doesNotContain("schedule");
+            assertThat(m.get("train_config")).doesNotContain("augment").doesNotContain("average").doesNotContain("schedule")
+                    .doesNotContain("smoothing");
             assertThat(m.get("position")).doesNotContain("avg_val").doesNotContain("silent");
             return m;
         });
@@ -148,6 +149,7 @@ class CheckpointTest {
         assertThat(r.trainConfig().augment()).isEqualTo(Augmentation.NONE);
         assertThat(r.trainConfig().averageLast()).isZero();
         assertThat(r.trainConfig().schedule()).isEqualTo(LearningRateSchedule.Decay.COSINE);
+        assertThat(r.trainConfig().labelSmoothing()).isZero();
         assertThat(r.history()).isEqualTo(sample().history().stream().map(h -> new EpochMetrics(h.epoch(), h.step(), h.trainLoss(),
                 h.trainAccuracy(), h.valLoss(), h.valAccuracy(), h.lr(), h.seconds(), h.samplesPerSecond(), h.avgValLoss(),
                 h.avgValAccuracy(), null)).toList());

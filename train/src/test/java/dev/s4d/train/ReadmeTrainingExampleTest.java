@@ -27,7 +27,7 @@ class ReadmeTrainingExampleTest {
         // --- as in README.md (smaller: H 16, N 8, 2 layers, 2 epochs of batch 16) ---
         S4DModel init = ModelInitializer.initialise(ModelConfig.loihi(1, 16, 8, 2, 10), InitOptions.defaults(0));
         TrainConfig config = TrainConfig.builder().epochs(2).batchSize(16).warmupSteps(3).build();
-        GradientSource gradients = GradientSources.forModel(init.config(), config.dropout(), config.threads());
+        GradientSource gradients = GradientSources.forModel(init.config(), config);
         Trainer trainer = new Trainer(config, gradients, runDir, TrainListener.silent());
         TrainResult result = trainer.start(init, train, test);
         S4DModel best = ModelFiles.load(runDir.resolve(Trainer.BEST));

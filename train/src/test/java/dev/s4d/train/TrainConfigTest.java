@@ -21,10 +21,10 @@ class TrainConfigTest {
     @Test
     void toBuilderCopiesEverySetting() {
         TrainConfig c = new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L, 0.2, 2, 17,
-                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT);
+                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15);
         assertThat(c.toBuilder().build()).isEqualTo(c);
         assertThat(c.withThreads(5)).isEqualTo(new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L,
-                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT));
+                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15));
         assertThat(c.withAverageLast(0).averageLast()).isZero();
     }
 
@@ -42,5 +42,13 @@ class TrainConfigTest {
         assertThatThrownBy(() -> TrainConfig.builder().epochs(3).averageLast(4).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("average_last must be in [0, epochs] = [0, 3]");
         assertThatThrownBy(() -> TrainConfig.builder().dropout(1.0).build()).hasMessageContaining("dropout must be in [0, 1)");
+        assertThatThrownBy(() -> TrainConfig.builder().labelSmoothing(-0.1).build()).hasMessageContaining("label_smoothing must be in [0, 1)");
+    }
+
+    @Test
+    void labelSmoothingCannotChangeOnResume() {
+        TrainConfig c = TrainConfig.builder().epochs(4).build();
+        assertThat(c.labelSmoothing()).isZero();
+        assertThat(c.mayResumeAs(c.toBuilder().labelSmoothing(0.1).build(), 0)).isFalse();
     }
 }

@@ -100,7 +100,7 @@ class TrainerTest {
     @CsvSource({"14, 12, false", "19, 15, false", "36, 35, false", "19, 15, true"})
     void aResumedRunTakesTheUninterruptedRunsStepsBitForBit(int crashStep, int checkpointStep, boolean real) throws Exception {
         Supplier<GradientSource> gradients = real
-                ? () -> GradientSources.forModel(REFERENCE, TrainingFixtures.config().dropout(), 1) : TrainerTest::gradients;
+                ? () -> GradientSources.forModel(REFERENCE, TrainingFixtures.config().withThreads(1)) : TrainerTest::gradients;
         S4DModel initial = real ? ModelInitializer.initialise(REFERENCE, InitOptions.defaults(7)) : TrainingFixtures.model();
         Recorder straight = new Recorder();
         TrainResult expected = train(dir.resolve("straight"), gradients.get(), straight, initial);

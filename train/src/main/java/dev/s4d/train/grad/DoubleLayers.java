@@ -194,17 +194,23 @@ final class DoubleLayers {
     }
 
     /**
-     * Cross-entropy of softmax(logits) against {@code label}, computed stably (log-sum-exp around the
-     * largest logit); writes its gradient softmax − one-hot to dLogits and returns the loss.
+     * Cross-entropy of softmax(logits) against {@code label}'s target under {@code smoothing}, computed
+     * stably (log-sum-exp around the largest logit): −Σ q_c·log p_c = logsumexp − Σ q_c·logit_c, since
+     * the target q sums to 1. Writes its gradient softmax − q to dLogits and returns the loss.
      */
-    static double crossEntropy(double[] logits, int label, double[] dLogits) {
+    static double crossEntropy(double[] logits, int label, LabelSmoothing smoothing, double[] dLogits) {
         double max = Double.NEGATIVE_INFINITY;
         for (double v : logits) max = Math.max(max, v);
         double sum = 0;
         for (double v : logits) sum += Math.exp(v - max);
         double logSum = max + Math.log(sum);
-        for (int c = 0; c < logits.length; c++) dLogits[c] = Math.exp(logits[c] - logSum) - (c == label ? 1 : 0);
-        return logSum - logits[label];
+        double targetDotLogits = 0;
+        for (int c = 0; c < logits.length; c++) {
+            double q = smoothing.target(c, label, logits.length);
+            targetDotLogits += q * logits[c];
+            dLogits[c] = Math.exp(logits[c] - logSum) - q;
+        }
+        return logSum - targetDotLogits;
     }
 
     /** Index of the largest logit (the first on ties): the predicted class. */

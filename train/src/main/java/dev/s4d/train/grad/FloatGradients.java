@@ -41,6 +41,7 @@ public final class FloatGradients implements GradientSource {
     private final ModelConfig c;
     private final boolean ref;
     private final DropoutMasks dropout;
+    private final LabelSmoothing smoothing;
     private final Kernels k;
     private final ForkJoinPool pool;
     private final Worker[] workers;
@@ -48,19 +49,23 @@ public final class FloatGradients implements GradientSource {
     /** The parameters the workers sum directly: all but the S4D layer's (see the class comment), in the model's order. */
     private final List<String> summed = new ArrayList<>();
 
-    /**
-     * @param dropout rate of every dropout site, in [0, 1)
-     * @param threads worker threads (samples of a batch are split between them)
-     */
+    /** Plain cross-entropy on the best kernels: {@code FloatGradients(config, dropout, LabelSmoothing.NONE, threads, Kernels.best())}. */
     public FloatGradients(ModelConfig config, double dropout, int threads) {
-        this(config, dropout, threads, Kernels.best());
+        this(config, dropout, LabelSmoothing.NONE, threads, Kernels.best());
     }
 
-    public FloatGradients(ModelConfig config, double dropout, int threads, Kernels kernels) {
+    /**
+     * @param dropout   rate of every dropout site, in [0, 1)
+     * @param smoothing the loss's target: one-hot, or smoothed toward the uniform distribution
+     * @param threads   worker threads (samples of a batch are split between them)
+     * @param kernels   the float kernels (vector or scalar) the passes run on
+     */
+    public FloatGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, int threads, Kernels kernels) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         this.c = config;
         this.ref = config.flavour() == BlockFlavour.REFERENCE;
         this.dropout = new DropoutMasks(dropout);
+        this.smoothing = smoothing;
         this.k = kernels;
         this.pool = new ForkJoinPool(threads);
         this.conv = TrainingConvolution.of(kernels, config.nLayers(), config.dModel());
@@ -393,7 +398,10 @@ public final class FloatGradients implements GradientSource {
             if (m != null) k.scaleColumns(rows, length, h, m);
         }
 
-        /** Loss of the logits in double; the gradient softmax − one-hot, times scale, into dLogits. */
+        /**
+         * Loss of the logits in double against the label's (smoothed) target q, as
+         * DoubleLayers.crossEntropy; the gradient softmax − q, times scale, into dLogits.
+         */
         private double crossEntropy(int label, float scale) {
             double max = Double.NEGATIVE_INFINITY;
             int best = 0;
@@ -407,10 +415,13 @@ public final class FloatGradients implements GradientSource {
             double sum = 0;
             for (float l : logits) sum += Math.exp(l - max);
             double logSum = max + Math.log(sum);
+            double targetDotLogits = 0;
             for (int j = 0; j < logits.length; j++) {
-                dLogits[j] = (float) ((Math.exp(logits[j] - logSum) - (j == label ? 1 : 0)) * scale);
+                double q = smoothing.target(j, label, logits.length);
+                targetDotLogits += q * logits[j];
+                dLogits[j] = (float) ((Math.exp(logits[j] - logSum) - q) * scale);
             }
-            return logSum - logits[label];
+            return logSum - targetDotLogits;
         }
 
         private void backward(Weights wt, float[] u) {

@@ -27,11 +27,21 @@ import java.util.Map;
 public final class ReferenceGradients implements GradientSource {
     private final ModelConfig c;
     private final DropoutMasks dropout;
+    private final LabelSmoothing smoothing;
 
-    /** @param dropout rate of every dropout site in [0, 1) */
+    /** Plain cross-entropy: {@code ReferenceGradients(config, dropout, LabelSmoothing.NONE)}. */
     public ReferenceGradients(ModelConfig config, double dropout) {
+        this(config, dropout, LabelSmoothing.NONE);
+    }
+
+    /**
+     * @param dropout   rate of every dropout site in [0, 1)
+     * @param smoothing the loss's target: one-hot, or smoothed toward the uniform distribution
+     */
+    public ReferenceGradients(ModelConfig config, double dropout, LabelSmoothing smoothing) {
         this.c = config;
         this.dropout = new DropoutMasks(dropout);
+        this.smoothing = smoothing;
     }
 
     @Override
@@ -96,7 +106,7 @@ public final class ReferenceGradients implements GradientSource {
             Sample s = new Sample(p, k, length, seed, b);
             s.forward(sequences[b]);
             double[] dLogits = new double[c.nClasses()];
-            lossSum += crossEntropy(s.logits, labels[b], dLogits);
+            lossSum += crossEntropy(s.logits, labels[b], smoothing, dLogits);
             if (argmax(s.logits) == labels[b]) correct++;
             if (grads != null) {
                 for (int j = 0; j < dLogits.length; j++) dLogits[j] /= shape.size();

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The float gradients against the double reference on small models of every flavour and option, with
- * and without dropout, with the vector and the scalar kernels and several thread counts: the loss to
+ * and without dropout and label smoothing, with the vector and the scalar kernels and several thread counts: the loss to
  * float accuracy and every parameter's gradient to 10⁻⁴ of its norm (‖g_float − g_ref‖ ≤ 10⁻⁴·‖g_ref‖; the
  * differences seen are ~10⁻⁶, float rounding).
  */
@@ -30,27 +30,34 @@ class FloatGradientsTest {
         ModelConfig ref = new ModelConfig(3, 8, 8, 2, 5, BlockFlavour.REFERENCE, false, Readout.MEAN, Discretization.ZOH);
         ModelConfig loihi = new ModelConfig(1, 6, 10, 3, 4, BlockFlavour.LOIHI, false, Readout.MEAN, Discretization.ZOH);
         return Stream.of(
-                Arguments.of("reference post-norm", ref, 0.0),
-                Arguments.of("reference post-norm, dropout", ref, 0.25),
-                Arguments.of("reference pre-norm, dropout", ref.withPrenorm(true), 0.2),
-                Arguments.of("reference last, bilinear", ref.withReadout(Readout.LAST).withDiscretization(Discretization.BILINEAR), 0.0),
-                Arguments.of("reference bilinear, dropout", ref.withDiscretization(Discretization.BILINEAR), 0.1),
-                Arguments.of("loihi mean", loihi, 0.0),
-                Arguments.of("loihi mean, dropout", loihi, 0.3),
-                Arguments.of("loihi last, dropout", loihi.withReadout(Readout.LAST), 0.2),
-                Arguments.of("loihi bilinear", loihi.withDiscretization(Discretization.BILINEAR), 0.0),
+                withoutSmoothing("reference post-norm", ref, 0.0),
+                withoutSmoothing("reference post-norm, dropout", ref, 0.25),
+                withoutSmoothing("reference pre-norm, dropout", ref.withPrenorm(true), 0.2),
+                withoutSmoothing("reference last, bilinear", ref.withReadout(Readout.LAST).withDiscretization(Discretization.BILINEAR), 0.0),
+                withoutSmoothing("reference bilinear, dropout", ref.withDiscretization(Discretization.BILINEAR), 0.1),
+                withoutSmoothing("loihi mean", loihi, 0.0),
+                withoutSmoothing("loihi mean, dropout", loihi, 0.3),
+                Arguments.of("loihi mean, dropout, label smoothing 0.1", loihi, 0.3, 0.1),
+                Arguments.of("reference post-norm, label smoothing 0.4", ref, 0.0, 0.4),
+                withoutSmoothing("loihi last, dropout", loihi.withReadout(Readout.LAST), 0.2),
+                withoutSmoothing("loihi bilinear", loihi.withDiscretization(Discretization.BILINEAR), 0.0),
                 // 40 channels: one full group of 32 lanes in whole vectors and a partial second group
-                Arguments.of("reference wide, dropout", new ModelConfig(2, 40, 6, 2, 3, BlockFlavour.REFERENCE, false,
+                withoutSmoothing("reference wide, dropout", new ModelConfig(2, 40, 6, 2, 3, BlockFlavour.REFERENCE, false,
                         Readout.MEAN, Discretization.ZOH), 0.1),
-                Arguments.of("reference wide pre-norm", new ModelConfig(2, 40, 6, 2, 3, BlockFlavour.REFERENCE, true,
+                withoutSmoothing("reference wide pre-norm", new ModelConfig(2, 40, 6, 2, 3, BlockFlavour.REFERENCE, true,
                         Readout.LAST, Discretization.ZOH), 0.0),
-                Arguments.of("loihi wide, dropout", new ModelConfig(2, 48, 6, 2, 3, BlockFlavour.LOIHI, false,
+                withoutSmoothing("loihi wide, dropout", new ModelConfig(2, 48, 6, 2, 3, BlockFlavour.LOIHI, false,
                         Readout.MEAN, Discretization.BILINEAR), 0.2));
+    }
+
+    private static Arguments withoutSmoothing(String name, ModelConfig config, double dropout) {
+        return Arguments.of(name, config, dropout, 0.0);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesTheReference(String name, ModelConfig config, double rate) {
+    void matchesTheReference(String name, ModelConfig config, double rate, double smoothing) {
+        LabelSmoothing target = new LabelSmoothing(smoothing);
         Map<String, double[]> p = GradientFixtures.parameters(config, name.hashCode());
         int batch = 5;
         int length = 37;
@@ -58,12 +65,12 @@ class FloatGradientsTest {
         int[] labels = GradientFixtures.labels(batch, config.nClasses(), 2);
         long seed = 77;
         Map<String, double[]> expected = new java.util.LinkedHashMap<>();
-        BatchStats want = new ReferenceGradients(config, rate).compute(p, expected, x, labels, seed);
+        BatchStats want = new ReferenceGradients(config, rate, target).compute(p, expected, x, labels, seed);
         for (Kernels kernels : new Kernels[]{Kernels.best(), Kernels.scalar()}) {
             for (int threads : new int[]{1, 2, 3}) {
                 String what = name + ", " + kernels.name() + ", " + threads + " threads";
                 Parameters grads = GradientFixtures.zeros(config);
-                BatchStats got = new FloatGradients(config, rate, threads, kernels)
+                BatchStats got = new FloatGradients(config, rate, target, threads, kernels)
                         .compute(GradientFixtures.toFloat(config, p), grads, x, labels, seed);
                 assertThat(got.loss()).as(what + " loss").isCloseTo(want.loss(), within(1e-5 * Math.max(1, want.loss())));
                 assertThat(got.correct()).as(what + " correct").isEqualTo(want.correct());
@@ -127,5 +134,26 @@ class FloatGradientsTest {
                 new float[][]{new float[4]}, new int[]{0}, 0)).hasMessageContaining("grads");
         assertThatThrownBy(() -> new FloatGradients(config, 0, 0)).hasMessageContaining("threads");
         assertThatThrownBy(() -> new FloatGradients(config, -0.1, 1)).hasMessageContaining("dropout");
+        assertThatThrownBy(() -> new LabelSmoothing(1.0)).hasMessageContaining("label smoothing must be in [0, 1)");
+        assertThatThrownBy(() -> new LabelSmoothing(Double.NaN)).hasMessageContaining("label smoothing");
+    }
+
+    /** Smoothing 0 is the plain cross-entropy to the last bit, so runs from before the option repeat exactly. */
+    @Test
+    void noSmoothingIsThePlainLossBitForBit() {
+        ModelConfig config = ModelConfig.loihi(1, 8, 4, 2, 3);
+        Parameters params = GradientFixtures.toFloat(config, GradientFixtures.parameters(config, 3));
+        float[][] x = GradientFixtures.sequences(4, 12, 1, 4);
+        int[] labels = GradientFixtures.labels(4, 3, 5);
+        Parameters plain = GradientFixtures.zeros(config);
+        Parameters zero = GradientFixtures.zeros(config);
+        BatchStats a = new FloatGradients(config, 0.1, 2).compute(params, plain, x, labels, 3);
+        BatchStats b = new FloatGradients(config, 0.1, new LabelSmoothing(0), 2, Kernels.best()).compute(params, zero, x, labels, 3);
+        assertThat(b).isEqualTo(a);
+        for (String name : plain.names()) assertThat(zero.get(name).data()).as(name).containsExactly(plain.get(name).data());
+        // while any smoothing changes the loss
+        BatchStats smoothed = new FloatGradients(config, 0.1, new LabelSmoothing(0.2), 2, Kernels.best())
+                .compute(params, GradientFixtures.zeros(config), x, labels, 3);
+        assertThat(smoothed.loss()).isNotEqualTo(a.loss());
     }
 }

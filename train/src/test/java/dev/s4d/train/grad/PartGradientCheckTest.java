@@ -1,6 +1,7 @@
 package dev.s4d.train.grad;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.s4d.model.Discretization;
 import dev.s4d.model.Readout;
@@ -162,17 +163,32 @@ class PartGradientCheckTest {
         });
     }
 
-    @Test
-    void crossEntropy() {
+    @ParameterizedTest(name = "label smoothing {0}")
+    @ValueSource(doubles = {0.0, 0.1, 0.7})
+    void crossEntropy(double epsilon) {
         double[] logits = GradientFixtures.random(rng, 5, 2);
+        LabelSmoothing smoothing = new LabelSmoothing(epsilon);
         check("cross-entropy", named("logits", logits), () -> {
-            return new double[]{DoubleLayers.crossEntropy(logits, 3, new double[logits.length])};
+            return new double[]{DoubleLayers.crossEntropy(logits, 3, smoothing, new double[logits.length])};
         }, dLoss -> {
             double[] g = new double[logits.length];
-            DoubleLayers.crossEntropy(logits, 3, g);
+            DoubleLayers.crossEntropy(logits, 3, smoothing, g);
             for (int i = 0; i < g.length; i++) g[i] *= dLoss[0];
             return named("logits", g);
         });
+    }
+
+    /** The smoothed loss is the cross-entropy against the target distribution, written out from its definition. */
+    @Test
+    void smoothedCrossEntropyIsAgainstTheMixedTarget() {
+        double[] logits = {0.3, -1.2, 2.0, 0.0};
+        double eps = 0.2;
+        double logSum = Math.log(Math.exp(0.3) + Math.exp(-1.2) + Math.exp(2.0) + Math.exp(0.0));
+        double expected = 0;
+        for (int c = 0; c < 4; c++) expected -= ((c == 2 ? 1 - eps : 0) + eps / 4) * (logits[c] - logSum);
+        double[] g = new double[4];
+        assertThat(DoubleLayers.crossEntropy(logits, 2, new LabelSmoothing(eps), g)).isCloseTo(expected, within(1e-14));
+        assertThat(java.util.Arrays.stream(g).sum()).isCloseTo(0, within(1e-15));
     }
 
     /**

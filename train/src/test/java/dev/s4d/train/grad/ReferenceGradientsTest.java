@@ -63,7 +63,7 @@ class ReferenceGradientsTest {
         int correct = 0;
         for (int b = 0; b < x.length; b++) {
             double[] logits = model.logits(x[b], 11, ReferenceModel.Mode.CONVOLUTION);
-            expected += DoubleLayers.crossEntropy(logits, labels[b], new double[logits.length]) / x.length;
+            expected += DoubleLayers.crossEntropy(logits, labels[b], LabelSmoothing.NONE, new double[logits.length]) / x.length;
             if (DoubleLayers.argmax(logits) == labels[b]) correct++;
         }
         var stats = new ReferenceGradients(config, 0).compute(p, new LinkedHashMap<>(), x, labels, 1);
