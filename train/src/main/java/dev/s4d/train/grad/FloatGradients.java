@@ -244,6 +244,8 @@ public final class FloatGradients implements GradientSource {
         private final float[] pooled = new float[h];
         private final float[] logits = new float[c.nClasses()];
         private final float[] dLogits = new float[c.nClasses()];
+        /** The logits and their gradient in double, for the loss. */
+        private final double[] logitsWide = new double[c.nClasses()], dLogitsWide = new double[c.nClasses()];
         private final float[] dPooled = new float[h];
         // backward scratch
         private float[] dx;
@@ -398,30 +400,13 @@ public final class FloatGradients implements GradientSource {
             if (m != null) k.scaleColumns(rows, length, h, m);
         }
 
-        /**
-         * Loss of the logits in double against the label's (smoothed) target q, as
-         * DoubleLayers.crossEntropy; the gradient softmax − q, times scale, into dLogits.
-         */
+        /** Loss of the logits against the label's (smoothed) target q, in double by DoubleLayers; the gradient softmax − q, times scale, into dLogits. */
         private double crossEntropy(int label, float scale) {
-            double max = Double.NEGATIVE_INFINITY;
-            int best = 0;
-            for (int j = 0; j < logits.length; j++) {
-                if (logits[j] > max) {
-                    max = logits[j];
-                    best = j;
-                }
-            }
-            predicted = best;
-            double sum = 0;
-            for (float l : logits) sum += Math.exp(l - max);
-            double logSum = max + Math.log(sum);
-            double targetDotLogits = 0;
-            for (int j = 0; j < logits.length; j++) {
-                double q = smoothing.target(j, label, logits.length);
-                targetDotLogits += q * logits[j];
-                dLogits[j] = (float) ((Math.exp(logits[j] - logSum) - q) * scale);
-            }
-            return logSum - targetDotLogits;
+            for (int j = 0; j < logits.length; j++) logitsWide[j] = logits[j];
+            predicted = DoubleLayers.argmax(logitsWide);
+            double loss = DoubleLayers.crossEntropy(logitsWide, label, smoothing, dLogitsWide);
+            for (int j = 0; j < logits.length; j++) dLogits[j] = (float) (dLogitsWide[j] * scale);
+            return loss;
         }
 
         private void backward(Weights wt, float[] u) {
