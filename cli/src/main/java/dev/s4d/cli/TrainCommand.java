@@ -15,7 +15,9 @@ import dev.s4d.train.GradientSources;
 import dev.s4d.train.LearningRateSchedule;
 import dev.s4d.train.TrainConfig;
 import dev.s4d.train.TrainResult;
+import dev.s4d.train.TeacherFile;
 import dev.s4d.train.Trainer;
+import dev.s4d.train.grad.Teacher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +46,15 @@ final class TrainCommand extends CliCommand {
 
     /** Makes the gradient code for a model. */
     interface GradientFactory {
-        GradientSource create(ModelConfig config, TrainConfig training);
+        /** @param teacher the loaded models of {@code training.teachers()}, null when it names none */
+        GradientSource create(ModelConfig config, TrainConfig training, Teacher teacher);
     }
 
     /** Where the command gets its gradient code; tests put a stand-in here. */
     static GradientFactory gradients = GradientSources::forModel;
+
+    /** The teachers' share of the loss when --teacher comes without --distill-weight: an even blend. */
+    static final double DEFAULT_DISTILL_WEIGHT = 0.5;
 
     @Mixin
     DatasetMixin data;
@@ -100,6 +106,22 @@ final class TrainCommand extends CliCommand {
             + " then the smoothed one, the validation and test losses stay the plain cross-entropy.")
     Double labelSmoothing;
 
+    @Option(names = "--teacher", paramLabel = "MODEL", description = "Distil from this trained model (ours, or a reference PyTorch"
+            + " state_dict): the loss blends in how far the model's probabilities are from the teacher's on the same augmented input."
+            + " Repeat it for an ensemble, whose probabilities are averaged. On --resume, where the run's teachers are now (same bytes).")
+    List<Path> teachers;
+
+    @Option(names = "--distill-weight", paramLabel = "W", description = "Share of the loss that is the teachers', in (0, 1] (default 0.5"
+            + " with --teacher): (1 − W)·cross-entropy against the label + W·T²·KL(teachers ‖ model) at temperature T.")
+    Double distillWeight;
+
+    @Option(names = "--distill-temperature", paramLabel = "T", description = "Temperature of both softmaxes in the teachers' term,"
+            + " positive (default 1); above 1 the wrong classes' ranking counts more.")
+    Double distillTemperature;
+
+    /** The --teacher files with their digests, read once; null without --teacher. */
+    private List<TeacherFile> givenTeachers;
+
     @Option(names = "--seed", description = "Seed of initialisation, validation split, shuffling and dropout (default 0).")
     Long seed;
 
@@ -134,6 +156,10 @@ final class TrainCommand extends CliCommand {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is not a directory");
         if (init != null && resume) throw new IllegalArgumentException("--init starts a new run and --resume continues one: give one of them");
         if (stopAfter != null && stopAfter < 1) throw new IllegalArgumentException("--stop-after must be an epoch, at least 1, got " + stopAfter);
+        if (!resume && teachers == null && (distillWeight != null || distillTemperature != null)) {
+            throw new IllegalArgumentException("--distill-weight and --distill-temperature set how to learn from a teacher: give one with --teacher");
+        }
+        givenTeachers = teachers == null ? null : teacherFiles();
         Path checkpointFile = out.resolve(Trainer.CHECKPOINT);
         TrainResult result = resume ? resume(checkpointFile) : start(checkpointFile);
         report(result);
@@ -151,8 +177,8 @@ final class TrainCommand extends CliCommand {
         ModelConfig modelConfig = given == null ? architecture.resolve(ArchitectureMixin.defaults(task.dInput(), task.nClasses()))
                 : sameArchitecture(given.config(), "--init " + init + " holds");
         data.checkFits(modelConfig);
-        // Before the data is read: a missing backward pass should not cost a dataset load.
-        GradientSource source = gradients.create(modelConfig, config);
+        // Before the data is read: a missing backward pass or teacher should not cost a dataset load.
+        GradientSource source = gradients.create(modelConfig, config, loadTeacher(config));
         S4DModel initial = given != null ? given : ModelInitializer.initialise(modelConfig, architecture.initOptions(config.seed()));
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
@@ -169,10 +195,28 @@ final class TrainCommand extends CliCommand {
         sameArchitecture(checkpoint.modelConfig(), "--resume continues the checkpoint's architecture:");
         TrainConfig config = resumedSettings(checkpoint.trainConfig(), checkpoint.epoch());
         data.checkFits(checkpoint.modelConfig());
-        GradientSource source = gradients.create(checkpoint.modelConfig(), config);
+        GradientSource source = gradients.create(checkpoint.modelConfig(), config, loadTeacher(config));
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
         return trainer(config, source, checkpoint.modelConfig()).resume(checkpoint, train, test);
+    }
+
+    /**
+     * The models of {@code config.teachers()}, from where --teacher says they are now, else where the run
+     * found them; each checked against the digest the run recorded. Null when the run has no teacher.
+     */
+    private Teacher loadTeacher(TrainConfig config) throws Exception {
+        List<TeacherFile> files = config.teachers();
+        if (files.isEmpty()) return null;
+        List<S4DModel> models = new ArrayList<>();
+        for (TeacherFile file : files) {
+            Path at = Path.of(file.path());
+            file.requireSameContent(at);
+            models.add(CliFiles.loadModel(at));
+        }
+        out().printf(Locale.ROOT, "distilling from %d teacher%s at weight %s, temperature %s: %s%n", files.size(), files.size() == 1 ? "" : "s",
+                config.distillWeight(), config.distillTemperature(), String.join(", ", files.stream().map(TeacherFile::path).toList()));
+        return new Teacher(models, config.threads());
     }
 
     private Trainer trainer(TrainConfig config, GradientSource source, ModelConfig model) {
@@ -200,6 +244,9 @@ final class TrainCommand extends CliCommand {
                 .lr(or(lr, base.lr())).lrSsm(or(lrSsm, base.lrSsm())).weightDecay(or(weightDecay, base.weightDecay()))
                 .warmupSteps(or(warmup, base.warmupSteps())).clipNorm(or(clip, base.clipNorm())).dropout(or(dropout, base.dropout()))
                 .labelSmoothing(or(labelSmoothing, base.labelSmoothing()))
+                .teachers(givenTeachers == null ? base.teachers() : givenTeachers)
+                .distillWeight(or(distillWeight, teachers != null && base.teachers().isEmpty() ? DEFAULT_DISTILL_WEIGHT : base.distillWeight()))
+                .distillTemperature(or(distillTemperature, base.distillTemperature()))
                 .seed(or(seed, base.seed())).valFraction(or(valFraction, base.valFraction())).threads(or(threads, base.threads()))
                 .checkpointEvery(or(checkpointEvery, base.checkpointEvery()))
                 .augment(augment == null ? base.augment() : Augmentation.parse(augment)).averageLast(or(averageLast, base.averageLast()))
@@ -235,6 +282,16 @@ final class TrainCommand extends CliCommand {
                     + String.join(", ", changed));
         }
         return asked;
+    }
+
+    /** The --teacher files as they are now. */
+    private List<TeacherFile> teacherFiles() throws java.io.IOException {
+        List<TeacherFile> files = new ArrayList<>();
+        for (Path t : teachers) {
+            if (!Files.isRegularFile(t)) throw new IllegalArgumentException("--teacher " + t + " is not a file");
+            files.add(TeacherFile.of(t));
+        }
+        return files;
     }
 
     private static <T> T or(T given, T fallback) {

@@ -44,7 +44,7 @@ class HeldOutAndAverageTest {
     @BeforeAll
     static void train() {
         if (Cli.sharedData().isEmpty()) return;
-        TrainCommand.gradients = (config, training) -> new MeanPoolLinearGradients(config, training.dropout());
+        TrainCommand.gradients = (config, training, teacher) -> new MeanPoolLinearGradients(config, training.dropout());
         run = shared.resolve("run");
         // 40 samples with a quarter held out, so the held-out accuracy is not a coarse 0/4 .. 4/4.
         Cli.run("train", "--dataset", "smnist", "--limit", "40", "--data-dir", dataDir(), "--offline", "--out", run.toString(),

@@ -46,7 +46,7 @@ class TrainCommandTest {
     }
 
     private static void useStandIn() {
-        TrainCommand.gradients = (config, training) -> new MeanPoolLinearGradients(config, training.dropout());
+        TrainCommand.gradients = (config, training, teacher) -> new MeanPoolLinearGradients(config, training.dropout());
     }
 
     private static Path mnist() {
@@ -215,6 +215,63 @@ class TrainCommandTest {
         Cli.run(args(smoothed, "--resume")).succeeds();
         assertThat(MetricsFiles.read(smoothed)).hasSize(2);
         assertThat(Files.readString(smoothed.resolve(Trainer.SUMMARY))).contains("\"label_smoothing\" : 0.3");
+    }
+
+    /**
+     * A teacher reaches the real gradient code (another training loss than without), is named in the log,
+     * stays with the run, may be found elsewhere on resume but not replaced, and a distilled run resumed
+     * from its checkpoint ends with the weights of the uninterrupted one.
+     */
+    @Test
+    void distillationReachesTheLossAndItsTeacherStaysWithTheRun() throws Exception {
+        Cli.run(fresh(dir.resolve("teacher-run"), "1")).succeeds();
+        Path teacher = dir.resolve("teacher.safetensors");
+        Files.copy(dir.resolve("teacher-run").resolve(Trainer.LAST), teacher);
+        String[] small = {"--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", "2"};
+        String[] taught = concat(small, "--teacher", teacher.toString(), "--distill-weight", "0.7", "--distill-temperature", "2");
+
+        Path whole = dir.resolve("whole");
+        Cli.Result r = Cli.run(args(whole, taught)).succeeds();
+        assertThat(r.out()).contains("distilling from 1 teacher at weight 0.7, temperature 2.0: " + teacher);
+        Path plain = dir.resolve("plain");
+        Cli.run(args(plain, small)).succeeds();
+        // Same seed, model and batches: only the loss differs.
+        assertThat(MetricsFiles.read(whole).get(0).trainLoss()).isNotEqualTo(MetricsFiles.read(plain).get(0).trainLoss());
+        assertThat(Files.readString(whole.resolve(Trainer.SUMMARY))).contains("\"distill_weight\" : 0.7", "\"distill_temperature\" : 2.0",
+                "\"path\" : \"" + teacher + "\"");
+
+        Path parts = dir.resolve("parts");
+        Cli.run(args(parts, concat(taught, "--stop-after", "1"))).succeeds();
+        Path moved = dir.resolve("moved.safetensors");
+        Files.move(teacher, moved);
+        Cli.run(args(parts, "--resume")).failsWith(1, "teacher " + teacher + " is missing", "give its current place with --teacher");
+        Cli.run(args(parts, "--resume", "--teacher", dir.resolve("teacher-run").resolve(Trainer.BEST).toString(),
+                "--teacher", moved.toString())).failsWith(1, "a resumed run keeps the settings", "teachers");
+        Path other = dir.resolve("other.safetensors");
+        Files.copy(plain.resolve(Trainer.LAST), other);
+        Cli.run(args(parts, "--resume", "--teacher", other.toString())).failsWith(1, "a resumed run keeps the settings", "teachers");
+        Cli.run(args(parts, "--resume", "--teacher", moved.toString())).succeeds();
+        assertThat(ModelFiles.load(parts.resolve(Trainer.LAST)).parameters().asMap())
+                .isEqualTo(ModelFiles.load(whole.resolve(Trainer.LAST)).parameters().asMap());
+        assertThat(MetricsFiles.read(parts).stream().map(EpochMetrics::trainLoss).toList())
+                .isEqualTo(MetricsFiles.read(whole).stream().map(EpochMetrics::trainLoss).toList());
+    }
+
+    @Test
+    void badTeachersAreRefusedBeforeAnythingIsWritten() throws Exception {
+        Path teacher = dir.resolve("t.safetensors");
+        ModelFiles.save(ModelInitializer.initialise(ModelConfig.loihi(1, 8, 4, 1, 3), new InitOptions(InitOptions.AInit.LIN, 0.001, 0.1, 3)), teacher);
+        Path run = dir.resolve("run");
+        String[] small = {"--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1", "--epochs", "1"};
+        Cli.run(args(run, concat(small, "--distill-weight", "0.5"))).failsWith(1, "give one with --teacher");
+        Cli.run(args(run, concat(small, "--teacher", dir.resolve("none.safetensors").toString()))).failsWith(1, "none.safetensors is not a file");
+        Cli.run(args(run, concat(small, "--teacher", teacher.toString(), "--distill-weight", "1.5")))
+                .failsWith(1, "distill_weight must be in [0, 1], got 1.5");
+        Cli.run(args(run, concat(small, "--teacher", teacher.toString(), "--distill-temperature", "0")))
+                .failsWith(1, "distill_temperature must be a positive number");
+        Cli.run(args(run, concat(small, "--teacher", teacher.toString())))
+                .failsWith(1, "the teacher reads 1 features per token into 3 classes, the student 1 into 10");
+        assertThat(run).doesNotExist();
     }
 
     @Test

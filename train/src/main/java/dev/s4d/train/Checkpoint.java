@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -105,7 +106,9 @@ public record Checkpoint(
     /** Settings added since the first checkpoints, with the value a checkpoint without them means. */
     private static final Map<String, JsonNode> ADDED_SETTINGS = Map.of(
             "augment", TextNode.valueOf(Augmentation.NONE.id()), "average_last", IntNode.valueOf(0),
-            "schedule", TextNode.valueOf(LearningRateSchedule.Decay.COSINE.id()), "label_smoothing", DoubleNode.valueOf(0));
+            "schedule", TextNode.valueOf(LearningRateSchedule.Decay.COSINE.id()), "label_smoothing", DoubleNode.valueOf(0),
+            "distill_weight", DoubleNode.valueOf(0), "distill_temperature", DoubleNode.valueOf(1),
+            "teachers", JsonNodeFactory.instance.arrayNode());
     /** Epoch metrics added since the first checkpoints; older epochs had no averaged weights and no activity counts. */
     private static final List<String> ADDED_METRICS = List.of("avg_val_loss", "avg_val_acc", "val_silent_channels");
 

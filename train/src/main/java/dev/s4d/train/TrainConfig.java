@@ -35,6 +35,13 @@ import java.util.List;
  *                        ({@link dev.s4d.train.grad.LabelSmoothing}); validation and test losses stay the
  *                        plain cross-entropy, so runs compare; a checkpoint from before this setting
  *                        existed reads as 0
+ * @param distillWeight   share w of the training loss that is the teachers' (knowledge distillation,
+ *                        {@link dev.s4d.train.grad.Distillation}), in [0, 1]; 0, with no teachers, learns from
+ *                        the labels alone
+ * @param distillTemperature temperature T of the teachers' and the student's softmax in the teachers' term, positive
+ * @param teachers        the model files whose mean probabilities the student learns from, with their
+ *                        digests; empty exactly when distillWeight is 0. Checkpoints from before these three
+ *                        settings existed read as 0, 1 and none
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -56,7 +63,10 @@ public record TrainConfig(
         @JsonProperty("augment") Augmentation augment,
         @JsonProperty("average_last") int averageLast,
         @JsonProperty("schedule") LearningRateSchedule.Decay schedule,
-        @JsonProperty("label_smoothing") double labelSmoothing) {
+        @JsonProperty("label_smoothing") double labelSmoothing,
+        @JsonProperty("distill_weight") double distillWeight,
+        @JsonProperty("distill_temperature") double distillTemperature,
+        @JsonProperty("teachers") List<TeacherFile> teachers) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -79,6 +89,15 @@ public record TrainConfig(
         }
         if (augment == null) augment = Augmentation.NONE;
         if (schedule == null) schedule = LearningRateSchedule.Decay.COSINE;
+        if (!(distillWeight >= 0 && distillWeight <= 1)) throw new IllegalArgumentException("distill_weight must be in [0, 1], got " + distillWeight);
+        if (!(distillTemperature > 0 && Double.isFinite(distillTemperature))) {
+            throw new IllegalArgumentException("distill_temperature must be a positive number, got " + distillTemperature);
+        }
+        teachers = teachers == null ? List.of() : List.copyOf(teachers);
+        if ((distillWeight > 0) != !teachers.isEmpty()) {
+            throw new IllegalArgumentException(teachers.isEmpty() ? "distill_weight " + distillWeight + " needs at least one teacher"
+                    : teachers.size() + " teacher(s) but distill_weight 0: give the share of the loss that is theirs");
+        }
         if (averageLast < 0 || averageLast > epochs) {
             throw new IllegalArgumentException("average_last must be in [0, epochs] = [0, " + epochs + "], got " + averageLast);
         }
@@ -96,11 +115,11 @@ public record TrainConfig(
      * The reference recipe (REFERENCE.md §2): AdamW at 0.01 with weight decay 0.01, the SSM group at
      * 0.001 without decay, batch 64, dropout 0.1, cosine decay without warm-up, no clipping; 10% of the
      * training split for validation, a checkpoint every 100 steps, all cores, no augmentation, no
-     * weight averaging, no label smoothing.
+     * weight averaging, no label smoothing, no distillation.
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
-                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE, 0.0);
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE, 0.0, 0.0, 1.0, List.of());
     }
 
     /** The learning-rate factors of a run of {@code stepsPerEpoch} steps an epoch with these settings. */
@@ -116,6 +135,11 @@ public record TrainConfig(
     /** The same settings averaging the last {@code k} epochs. */
     public TrainConfig withAverageLast(int k) {
         return toBuilder().averageLast(k).build();
+    }
+
+    /** The same settings with the teachers found at other places (the same digests, or resuming fails). */
+    public TrainConfig withTeachers(List<TeacherFile> files) {
+        return toBuilder().teachers(files).build();
     }
 
     /** A builder that starts from {@link #defaults()}: {@code TrainConfig.builder().epochs(20).lr(0.003).build()}. */
@@ -141,8 +165,13 @@ public record TrainConfig(
      */
     public boolean mayResumeAs(TrainConfig asked, int epochsDone) {
         TrainConfig same = withThreads(asked.threads);
+        if (digests(asked.teachers).equals(digests(teachers))) same = same.withTeachers(asked.teachers);
         if (asked.epochs == epochs && epochsDone <= Math.min(averageFrom(), asked.averageFrom())) same = same.withAverageLast(asked.averageLast);
         return same.equals(asked);
+    }
+
+    private static List<String> digests(List<TeacherFile> files) {
+        return files.stream().map(TeacherFile::sha256).toList();
     }
 
     /** Name endings of the SSM group: step size and state matrix, the parameters the reference trains gently. */
@@ -177,6 +206,9 @@ public record TrainConfig(
         private int averageLast;
         private LearningRateSchedule.Decay schedule;
         private double labelSmoothing;
+        private double distillWeight;
+        private double distillTemperature;
+        private List<TeacherFile> teachers;
 
         private Builder(TrainConfig c) {
             epochs = c.epochs;
@@ -199,6 +231,9 @@ public record TrainConfig(
             averageLast = c.averageLast;
             schedule = c.schedule;
             labelSmoothing = c.labelSmoothing;
+            distillWeight = c.distillWeight;
+            distillTemperature = c.distillTemperature;
+            teachers = c.teachers;
         }
 
         public Builder epochs(int epochs) {
@@ -301,9 +336,25 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder distillWeight(double distillWeight) {
+            this.distillWeight = distillWeight;
+            return this;
+        }
+
+        public Builder distillTemperature(double distillTemperature) {
+            this.distillTemperature = distillTemperature;
+            return this;
+        }
+
+        public Builder teachers(List<TeacherFile> teachers) {
+            this.teachers = teachers;
+            return this;
+        }
+
         /** The settings, checked as the record's constructor checks them. */
         public TrainConfig build() {
-            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast, schedule, labelSmoothing);
+            return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast, schedule, labelSmoothing,
+                    distillWeight, distillTemperature, teachers);
         }
     }
 }

@@ -131,16 +131,17 @@ class CheckpointTest {
     }
 
     @Test
-    void aCheckpointFromBeforeAugmentationAveragingSchedulesSmoothingAndActivityReadsAsNoneOfThemAndCosine() throws Exception {
+    void aCheckpointFromBeforeAugmentationAveragingSchedulesSmoothingDistillationAndActivityReadsAsNoneOfThemAndCosine() throws Exception {
         Path file = dir.resolve("c.safetensors");
         sample().write(file);
         rewriteMetadata(file, m -> {
             m.put("train_config", m.get("train_config").replace(",\"augment\":\"none\"", "").replace(",\"average_last\":0", "")
-                    .replace(",\"schedule\":\"cosine\"", "").replace(",\"label_smoothing\":0.0", ""));
+                    .replace(",\"schedule\":\"cosine\"", "").replace(",\"label_smoothing\":0.0", "")
+                    .replace(",\"distill_weight\":0.0,\"distill_temperature\":1.0,\"teachers\":[]", ""));
             m.put("position", m.get("position").replace(",\"avg_val_loss\":null,\"avg_val_acc\":null", "")
                     .replace(",\"val_silent_channels\":[0,3]", "").replace(",\"val_silent_channels\":null", ""));
             assertThat(m.get("train_config")).doesNotContain("augment").doesNotContain("average").doesNotContain("schedule")
-                    .doesNotContain("smoothing");
+                    .doesNotContain("smoothing").doesNotContain("distill").doesNotContain("teachers");
             assertThat(m.get("position")).doesNotContain("avg_val").doesNotContain("silent");
             return m;
         });
@@ -150,6 +151,9 @@ class CheckpointTest {
         assertThat(r.trainConfig().averageLast()).isZero();
         assertThat(r.trainConfig().schedule()).isEqualTo(LearningRateSchedule.Decay.COSINE);
         assertThat(r.trainConfig().labelSmoothing()).isZero();
+        assertThat(r.trainConfig().distillWeight()).isZero();
+        assertThat(r.trainConfig().distillTemperature()).isEqualTo(1.0);
+        assertThat(r.trainConfig().teachers()).isEmpty();
         assertThat(r.history()).isEqualTo(sample().history().stream().map(h -> new EpochMetrics(h.epoch(), h.step(), h.trainLoss(),
                 h.trainAccuracy(), h.valLoss(), h.valAccuracy(), h.lr(), h.seconds(), h.samplesPerSecond(), h.avgValLoss(),
                 h.avgValAccuracy(), null)).toList());

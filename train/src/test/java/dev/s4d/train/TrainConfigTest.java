@@ -3,9 +3,12 @@ package dev.s4d.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
+    private static final String A = "a".repeat(64);
+    private static final String B = "b".repeat(64);
 
     @Test
     void builderStartsFromTheDefaultsAndChangesOnlyWhatIsSet() {
@@ -20,11 +23,12 @@ class TrainConfigTest {
 
     @Test
     void toBuilderCopiesEverySetting() {
+        List<TeacherFile> teachers = List.of(new TeacherFile("a.safetensors", A));
         TrainConfig c = new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L, 0.2, 2, 17,
-                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15);
+                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15, 0.7, 2.0, teachers);
         assertThat(c.toBuilder().build()).isEqualTo(c);
         assertThat(c.withThreads(5)).isEqualTo(new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L,
-                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15));
+                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15, 0.7, 2.0, teachers));
         assertThat(c.withAverageLast(0).averageLast()).isZero();
     }
 
@@ -50,5 +54,33 @@ class TrainConfigTest {
         TrainConfig c = TrainConfig.builder().epochs(4).build();
         assertThat(c.labelSmoothing()).isZero();
         assertThat(c.mayResumeAs(c.toBuilder().labelSmoothing(0.1).build(), 0)).isFalse();
+    }
+
+    @Test
+    void distillationNeedsTeachersExactlyWhenItHasAWeight() {
+        TrainConfig plain = TrainConfig.defaults();
+        assertThat(plain.distillWeight()).isZero();
+        assertThat(plain.distillTemperature()).isEqualTo(1.0);
+        assertThat(plain.teachers()).isEmpty();
+        List<TeacherFile> one = List.of(new TeacherFile("t.safetensors", A));
+        assertThatThrownBy(() -> plain.toBuilder().distillWeight(0.5).build()).hasMessageContaining("distill_weight 0.5 needs at least one teacher");
+        assertThatThrownBy(() -> plain.toBuilder().teachers(one).build()).hasMessageContaining("1 teacher(s) but distill_weight 0");
+        assertThatThrownBy(() -> plain.toBuilder().teachers(one).distillWeight(1.5).build()).hasMessageContaining("distill_weight must be in [0, 1]");
+        assertThatThrownBy(() -> plain.toBuilder().teachers(one).distillWeight(0.5).distillTemperature(0).build())
+                .hasMessageContaining("distill_temperature must be a positive number");
+        assertThatThrownBy(() -> plain.toBuilder().distillTemperature(Double.NaN).build()).hasMessageContaining("distill_temperature");
+        assertThatThrownBy(() -> new TeacherFile("t", "xyz")).hasMessageContaining("64 lower-case hex digits");
+        assertThat(plain.toBuilder().teachers(null).build().teachers()).isEmpty();
+    }
+
+    @Test
+    void aResumedRunMayFindItsTeachersElsewhereButNotChangeThem() {
+        TrainConfig c = TrainConfig.builder().epochs(4).teachers(List.of(new TeacherFile("runs/a.safetensors", A))).distillWeight(0.5).build();
+        TrainConfig moved = c.withTeachers(List.of(new TeacherFile("results/a.safetensors", A)));
+        assertThat(c.mayResumeAs(moved, 2)).isTrue();
+        assertThat(c.mayResumeAs(c.withTeachers(List.of(new TeacherFile("runs/a.safetensors", B))), 2)).isFalse();
+        assertThat(c.mayResumeAs(c.withTeachers(List.of(new TeacherFile("a", A), new TeacherFile("b", B))), 2)).isFalse();
+        assertThat(c.mayResumeAs(c.toBuilder().distillWeight(0.6).build(), 2)).isFalse();
+        assertThat(c.mayResumeAs(c.toBuilder().distillTemperature(2).build(), 2)).isFalse();
     }
 }

@@ -213,6 +213,40 @@ final class DoubleLayers {
         return logSum - targetDotLogits;
     }
 
+    /**
+     * Mixes the teacher's term, at weight w and temperature T, into a sample's loss (see {@link Distillation}): given the loss against
+     * the label and its gradient in dLogits, returns (1 − w)·that + w·T²·KL(q ‖ softmax(z/T)) and
+     * leaves the blend's gradient (1 − w)·dLogits + w·T·(softmax(z/T) − q) in dLogits.
+     */
+    static double distill(double[] logits, double[] q, double w, double t, double labelLoss, double[] dLogits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : logits) max = Math.max(max, v);
+        double sum = 0;
+        for (double v : logits) sum += Math.exp((v - max) / t);
+        double logSum = max / t + Math.log(sum);
+        double kl = 0;
+        for (int c = 0; c < logits.length; c++) {
+            double logP = logits[c] / t - logSum;
+            if (q[c] > 0) kl += q[c] * (Math.log(q[c]) - logP);
+            dLogits[c] = (1 - w) * dLogits[c] + w * t * (Math.exp(logP) - q[c]);
+        }
+        return (1 - w) * labelLoss + w * t * t * kl;
+    }
+
+    /** softmax(logits / T) in double, around the largest logit so that nothing overflows. */
+    static double[] softmax(float[] logits, double temperature) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : logits) max = Math.max(max, v);
+        double[] p = new double[logits.length];
+        double sum = 0;
+        for (int c = 0; c < p.length; c++) {
+            p[c] = Math.exp(((double) logits[c] - max) / temperature);
+            sum += p[c];
+        }
+        for (int c = 0; c < p.length; c++) p[c] /= sum;
+        return p;
+    }
+
     /** Index of the largest logit (the first on ties): the predicted class. */
     static int argmax(double[] logits) {
         int best = 0;

@@ -42,6 +42,8 @@ public final class FloatGradients implements GradientSource {
     private final boolean ref;
     private final DropoutMasks dropout;
     private final LabelSmoothing smoothing;
+    /** The teacher's part of the loss, or null to learn from the labels alone. */
+    private final Distillation distillation;
     private final Kernels k;
     private final ForkJoinPool pool;
     private final Worker[] workers;
@@ -54,18 +56,26 @@ public final class FloatGradients implements GradientSource {
         this(config, dropout, LabelSmoothing.NONE, threads, Kernels.best());
     }
 
+    /** Learning from the labels alone: {@code FloatGradients(config, dropout, smoothing, null, threads, kernels)}. */
+    public FloatGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, int threads, Kernels kernels) {
+        this(config, dropout, smoothing, null, threads, kernels);
+    }
+
     /**
      * @param dropout   rate of every dropout site, in [0, 1)
-     * @param smoothing the loss's target: one-hot, or smoothed toward the uniform distribution
-     * @param threads   worker threads (samples of a batch are split between them)
-     * @param kernels   the float kernels (vector or scalar) the passes run on
+     * @param smoothing    the loss's target: one-hot, or smoothed toward the uniform distribution
+     * @param distillation the teacher's part of the loss, or null for none
+     * @param threads      worker threads (samples of a batch are split between them)
+     * @param kernels      the float kernels (vector or scalar) the passes run on
      */
-    public FloatGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, int threads, Kernels kernels) {
+    public FloatGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, Distillation distillation, int threads,
+                          Kernels kernels) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         this.c = config;
         this.ref = config.flavour() == BlockFlavour.REFERENCE;
         this.dropout = new DropoutMasks(dropout);
         this.smoothing = smoothing;
+        this.distillation = Distillation.requireFits(config, distillation);
         this.k = kernels;
         this.pool = new ForkJoinPool(threads);
         this.conv = TrainingConvolution.of(kernels, config.nLayers(), config.dModel());
@@ -104,6 +114,7 @@ public final class FloatGradients implements GradientSource {
 
         forEachWorker(w -> workers[w].setKernels(kernels, weights, w));
 
+        double[][] soft = distillation == null ? null : distillation.targets(sequences);
         double[] losses = new double[batch];
         boolean[] right = new boolean[batch];
         forEachWorker(w -> {
@@ -111,7 +122,7 @@ public final class FloatGradients implements GradientSource {
             worker.resize(length);
             worker.clearGradients();
             for (int b = slice(w, batch, true); b < slice(w, batch, false); b++) {
-                losses[b] = worker.sample(weights, sequences[b], labels[b], b, dropoutSeed, 1f / batch);
+                losses[b] = worker.sample(weights, sequences[b], labels[b], soft == null ? null : soft[b], b, dropoutSeed, 1f / batch);
                 right[b] = worker.predicted == labels[b];
             }
         });
@@ -342,10 +353,13 @@ public final class FloatGradients implements GradientSource {
             }
         }
 
-        /** Forward and backward of one sample; adds its gradient (scaled by {@code scale}) and returns its loss. */
-        double sample(Weights wt, float[] sequence, int label, int index, long seed, float scale) {
+        /**
+         * Forward and backward of one sample; adds its gradient (scaled by {@code scale}) and returns its
+         * loss. {@code teacher} is the teacher's target for it, null without distillation.
+         */
+        double sample(Weights wt, float[] sequence, int label, double[] teacher, int index, long seed, float scale) {
             forward(wt, sequence, index, seed);
-            double loss = crossEntropy(label, scale);
+            double loss = loss(label, teacher, scale);
             backward(wt, sequence);
             return loss;
         }
@@ -400,11 +414,15 @@ public final class FloatGradients implements GradientSource {
             if (m != null) k.scaleColumns(rows, length, h, m);
         }
 
-        /** Loss of the logits against the label's (smoothed) target q, in double by DoubleLayers; the gradient softmax − q, times scale, into dLogits. */
-        private double crossEntropy(int label, float scale) {
+        /**
+         * Loss of the logits against the label's (smoothed) target, blended with the teacher's term when
+         * distilling, in double by DoubleLayers; its gradient, times scale, into dLogits.
+         */
+        private double loss(int label, double[] teacher, float scale) {
             for (int j = 0; j < logits.length; j++) logitsWide[j] = logits[j];
             predicted = DoubleLayers.argmax(logitsWide);
             double loss = DoubleLayers.crossEntropy(logitsWide, label, smoothing, dLogitsWide);
+            if (teacher != null) loss = DoubleLayers.distill(logitsWide, teacher, distillation.weight(), distillation.temperature(), loss, dLogitsWide);
             for (int j = 0; j < logits.length; j++) dLogits[j] = (float) (dLogitsWide[j] * scale);
             return loss;
         }

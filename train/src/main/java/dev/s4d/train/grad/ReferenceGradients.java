@@ -28,20 +28,28 @@ public final class ReferenceGradients implements GradientSource {
     private final ModelConfig c;
     private final DropoutMasks dropout;
     private final LabelSmoothing smoothing;
+    private final Distillation distillation;
 
     /** Plain cross-entropy: {@code ReferenceGradients(config, dropout, LabelSmoothing.NONE)}. */
     public ReferenceGradients(ModelConfig config, double dropout) {
         this(config, dropout, LabelSmoothing.NONE);
     }
 
-    /**
-     * @param dropout   rate of every dropout site in [0, 1)
-     * @param smoothing the loss's target: one-hot, or smoothed toward the uniform distribution
-     */
+    /** Learning from the labels alone: {@code ReferenceGradients(config, dropout, smoothing, null)}. */
     public ReferenceGradients(ModelConfig config, double dropout, LabelSmoothing smoothing) {
+        this(config, dropout, smoothing, null);
+    }
+
+    /**
+     * @param dropout      rate of every dropout site in [0, 1)
+     * @param smoothing    the loss's target: one-hot, or smoothed toward the uniform distribution
+     * @param distillation the teacher's part of the loss, or null for none
+     */
+    public ReferenceGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, Distillation distillation) {
         this.c = config;
         this.dropout = new DropoutMasks(dropout);
         this.smoothing = smoothing;
+        this.distillation = Distillation.requireFits(config, distillation);
     }
 
     @Override
@@ -100,13 +108,15 @@ public final class ReferenceGradients implements GradientSource {
                 grads.put(name, new double[n]);
             });
         }
+        double[][] soft = distillation == null ? null : distillation.targets(sequences);
         double lossSum = 0;
         int correct = 0;
         for (int b = 0; b < shape.size(); b++) {
             Sample s = new Sample(p, k, length, seed, b);
             s.forward(sequences[b]);
             double[] dLogits = new double[c.nClasses()];
-            lossSum += crossEntropy(s.logits, labels[b], smoothing, dLogits);
+            double loss = crossEntropy(s.logits, labels[b], smoothing, dLogits);
+            lossSum += soft == null ? loss : distill(s.logits, soft[b], distillation.weight(), distillation.temperature(), loss, dLogits);
             if (argmax(s.logits) == labels[b]) correct++;
             if (grads != null) {
                 for (int j = 0; j < dLogits.length; j++) dLogits[j] /= shape.size();

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The float gradients against the double reference on small models of every flavour and option, with
- * and without dropout and label smoothing, with the vector and the scalar kernels and several thread counts: the loss to
+ * and without dropout, label smoothing and distillation, with the vector and the scalar kernels and several thread counts: the loss to
  * float accuracy and every parameter's gradient to 10⁻⁴ of its norm (‖g_float − g_ref‖ ≤ 10⁻⁴·‖g_ref‖; the
  * differences seen are ~10⁻⁶, float rounding).
  */
@@ -37,8 +37,11 @@ class FloatGradientsTest {
                 withoutSmoothing("reference bilinear, dropout", ref.withDiscretization(Discretization.BILINEAR), 0.1),
                 withoutSmoothing("loihi mean", loihi, 0.0),
                 withoutSmoothing("loihi mean, dropout", loihi, 0.3),
-                Arguments.of("loihi mean, dropout, label smoothing 0.1", loihi, 0.3, 0.1),
-                Arguments.of("reference post-norm, label smoothing 0.4", ref, 0.0, 0.4),
+                Arguments.of("loihi mean, dropout, label smoothing 0.1", loihi, 0.3, 0.1, 0.0, 1.0),
+                Arguments.of("reference post-norm, label smoothing 0.4", ref, 0.0, 0.4, 0.0, 1.0),
+                Arguments.of("loihi mean, dropout, distilled at weight 0.5, temperature 1", loihi, 0.3, 0.0, 0.5, 1.0),
+                Arguments.of("loihi last, smoothing 0.1, distilled at weight 1, temperature 4", loihi.withReadout(Readout.LAST), 0.0, 0.1, 1.0, 4.0),
+                Arguments.of("reference post-norm, distilled at weight 0.3, temperature 2", ref, 0.1, 0.0, 0.3, 2.0),
                 withoutSmoothing("loihi last, dropout", loihi.withReadout(Readout.LAST), 0.2),
                 withoutSmoothing("loihi bilinear", loihi.withDiscretization(Discretization.BILINEAR), 0.0),
                 // 40 channels: one full group of 32 lanes in whole vectors and a partial second group
@@ -51,13 +54,15 @@ class FloatGradientsTest {
     }
 
     private static Arguments withoutSmoothing(String name, ModelConfig config, double dropout) {
-        return Arguments.of(name, config, dropout, 0.0);
+        return Arguments.of(name, config, dropout, 0.0, 0.0, 1.0);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesTheReference(String name, ModelConfig config, double rate, double smoothing) {
+    void matchesTheReference(String name, ModelConfig config, double rate, double smoothing, double distillWeight, double temperature) {
         LabelSmoothing target = new LabelSmoothing(smoothing);
+        Distillation distillation = distillWeight == 0 ? null
+                : new Distillation(GradientFixtures.teacherFor(config, 11), distillWeight, temperature);
         Map<String, double[]> p = GradientFixtures.parameters(config, name.hashCode());
         int batch = 5;
         int length = 37;
@@ -65,12 +70,12 @@ class FloatGradientsTest {
         int[] labels = GradientFixtures.labels(batch, config.nClasses(), 2);
         long seed = 77;
         Map<String, double[]> expected = new java.util.LinkedHashMap<>();
-        BatchStats want = new ReferenceGradients(config, rate, target).compute(p, expected, x, labels, seed);
+        BatchStats want = new ReferenceGradients(config, rate, target, distillation).compute(p, expected, x, labels, seed);
         for (Kernels kernels : new Kernels[]{Kernels.best(), Kernels.scalar()}) {
             for (int threads : new int[]{1, 2, 3}) {
                 String what = name + ", " + kernels.name() + ", " + threads + " threads";
                 Parameters grads = GradientFixtures.zeros(config);
-                BatchStats got = new FloatGradients(config, rate, target, threads, kernels)
+                BatchStats got = new FloatGradients(config, rate, target, distillation, threads, kernels)
                         .compute(GradientFixtures.toFloat(config, p), grads, x, labels, seed);
                 assertThat(got.loss()).as(what + " loss").isCloseTo(want.loss(), within(1e-5 * Math.max(1, want.loss())));
                 assertThat(got.correct()).as(what + " correct").isEqualTo(want.correct());
@@ -155,5 +160,21 @@ class FloatGradientsTest {
         BatchStats smoothed = new FloatGradients(config, 0.1, new LabelSmoothing(0.2), 2, Kernels.best())
                 .compute(params, GradientFixtures.zeros(config), x, labels, 3);
         assertThat(smoothed.loss()).isNotEqualTo(a.loss());
+    }
+
+    /** A teacher that reads other tokens or scores other classes than the student is refused when the source is made. */
+    @Test
+    void aTeacherOfAnotherTaskIsRefused() {
+        ModelConfig student = ModelConfig.loihi(1, 8, 4, 2, 3);
+        Teacher wrongClasses = GradientFixtures.teacherFor(ModelConfig.loihi(1, 8, 4, 2, 5), 1);
+        Teacher wrongInput = GradientFixtures.teacherFor(ModelConfig.loihi(3, 8, 4, 2, 3), 1);
+        assertThatThrownBy(() -> new FloatGradients(student, 0, LabelSmoothing.NONE, new Distillation(wrongClasses, 0.5, 1), 1, Kernels.best()))
+                .hasMessageContaining("the teacher reads 1 features per token into 5 classes, the student 1 into 3");
+        assertThatThrownBy(() -> new ReferenceGradients(student, 0, LabelSmoothing.NONE, new Distillation(wrongInput, 0.5, 1)))
+                .hasMessageContaining("the teacher reads 3 features per token");
+        Teacher fits = GradientFixtures.teacherFor(student, 1);
+        assertThatThrownBy(() -> new Distillation(fits, 0, 1)).hasMessageContaining("weight must be in (0, 1]");
+        assertThatThrownBy(() -> new Distillation(fits, 0.5, Double.POSITIVE_INFINITY)).hasMessageContaining("temperature must be a positive number");
+        assertThatThrownBy(() -> new Distillation(null, 0.5, 1)).hasMessageContaining("needs a teacher");
     }
 }

@@ -71,4 +71,21 @@ final class GradientFixtures {
         for (int i = 0; i < n; i++) a[i] = rng.nextGaussian() * scale;
         return a;
     }
+
+    /**
+     * A teacher for a student of {@code student}'s tokens and classes, of the other flavour and its own
+     * size, so that it cannot share anything with the student by accident; its logits are scaled up so
+     * that its probabilities are far from uniform.
+     */
+    static Teacher teacherFor(ModelConfig student, long seed) {
+        dev.s4d.model.BlockFlavour other = student.flavour() == dev.s4d.model.BlockFlavour.LOIHI
+                ? dev.s4d.model.BlockFlavour.REFERENCE : dev.s4d.model.BlockFlavour.LOIHI;
+        ModelConfig c = new ModelConfig(student.dInput(), 5, 4, 1, student.nClasses(), other, false, dev.s4d.model.Readout.MEAN,
+                dev.s4d.model.Discretization.ZOH);
+        Map<String, double[]> p = parameters(c, seed);
+        for (double[] v : new double[][]{p.get(dev.s4d.model.ParameterNames.DECODER_WEIGHT)}) {
+            for (int i = 0; i < v.length; i++) v[i] *= 8;
+        }
+        return new Teacher(java.util.List.of(new dev.s4d.model.S4DModel(c, toFloat(c, p))), 2);
+    }
 }

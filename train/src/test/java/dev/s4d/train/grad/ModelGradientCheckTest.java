@@ -28,7 +28,9 @@ class ModelGradientCheckTest {
                 Arguments.of("reference bilinear", ref.withDiscretization(Discretization.BILINEAR), 9, 3),
                 Arguments.of("loihi mean", new ModelConfig(3, 3, 4, 2, 4, BlockFlavour.LOIHI, false, Readout.MEAN, Discretization.ZOH), 16, 3),
                 Arguments.of("loihi last", new ModelConfig(1, 4, 4, 3, 2, BlockFlavour.LOIHI, false, Readout.LAST, Discretization.ZOH), 20, 2),
-                Arguments.of("loihi bilinear", new ModelConfig(2, 3, 6, 2, 3, BlockFlavour.LOIHI, false, Readout.MEAN, Discretization.BILINEAR), 6, 3));
+                Arguments.of("loihi bilinear", new ModelConfig(2, 3, 6, 2, 3, BlockFlavour.LOIHI, false, Readout.MEAN, Discretization.BILINEAR), 6, 3),
+                Arguments.of("loihi mean, distilled", new ModelConfig(3, 3, 4, 2, 4, BlockFlavour.LOIHI, false, Readout.MEAN, Discretization.ZOH), 12, 3),
+                Arguments.of("reference post-norm, distilled", ref, 10, 2));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -38,7 +40,10 @@ class ModelGradientCheckTest {
         Map<String, double[]> params = GradientFixtures.parameters(config, seed);
         float[][] x = GradientFixtures.sequences(batch, length, config.dInput(), seed + 1);
         int[] labels = GradientFixtures.labels(batch, config.nClasses(), seed + 2);
-        ReferenceGradients ref = new ReferenceGradients(config, 0.3);
+        // the distilled cases blend in a teacher of the other flavour at temperature 2, and smooth the label part
+        ReferenceGradients ref = name.endsWith("distilled")
+                ? new ReferenceGradients(config, 0.3, new LabelSmoothing(0.1), new Distillation(GradientFixtures.teacherFor(config, 5), 0.6, 2.0))
+                : new ReferenceGradients(config, 0.3);
         long dropoutSeed = 99;
 
         Map<String, double[]> analytic = new java.util.LinkedHashMap<>();

@@ -12,6 +12,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -189,6 +190,58 @@ class PartGradientCheckTest {
         double[] g = new double[4];
         assertThat(DoubleLayers.crossEntropy(logits, 2, new LabelSmoothing(eps), g)).isCloseTo(expected, within(1e-14));
         assertThat(java.util.Arrays.stream(g).sum()).isCloseTo(0, within(1e-15));
+    }
+
+    /** The distilled loss (label part smoothed, teacher part at several weights and temperatures) against finite differences. */
+    @ParameterizedTest(name = "weight {0}, temperature {1}")
+    @CsvSource({"1.0, 1.0", "0.5, 1.0", "0.5, 3.0", "0.9, 0.5"})
+    void distilledLoss(double weight, double temperature) {
+        double[] logits = GradientFixtures.random(rng, 5, 2);
+        double[] q = DoubleLayers.softmax(new float[]{0.5f, -1f, 2.5f, 0f, 1f}, 1.0);
+        LabelSmoothing smoothing = new LabelSmoothing(0.1);
+        check("distilled loss", named("logits", logits), () -> {
+            double[] g = new double[logits.length];
+            double hard = DoubleLayers.crossEntropy(logits, 3, smoothing, g);
+            return new double[]{DoubleLayers.distill(logits, q, weight, temperature, hard, g)};
+        }, dLoss -> {
+            double[] g = new double[logits.length];
+            double hard = DoubleLayers.crossEntropy(logits, 3, smoothing, g);
+            DoubleLayers.distill(logits, q, weight, temperature, hard, g);
+            for (int i = 0; i < g.length; i++) g[i] *= dLoss[0];
+            return named("logits", g);
+        });
+    }
+
+    /**
+     * The teacher's term written out from its definition: T²·Σ q·(log q − log softmax(z/T)); it is 0
+     * where the student already gives the teacher's probabilities, and a teacher sure of the label at
+     * T = 1 teaches what the label does.
+     */
+    @Test
+    void distilledLossIsTheBlendOfTheLabelsAndTheTeachersTerms() {
+        double[] z = {0.3, -1.2, 2.0, 0.0};
+        double[] q = {0.1, 0.2, 0.6, 0.1};
+        double t = 2.0;
+        double logSum = Math.log(Math.exp(0.15) + Math.exp(-0.6) + Math.exp(1.0) + Math.exp(0.0));
+        double kl = 0;
+        for (int c = 0; c < 4; c++) kl += q[c] * (Math.log(q[c]) - (z[c] / t - logSum));
+        double[] g = new double[4];
+        double hard = DoubleLayers.crossEntropy(z, 2, LabelSmoothing.NONE, g);
+        assertThat(DoubleLayers.distill(z, q, 0.25, t, hard, g)).isCloseTo(0.75 * hard + 0.25 * t * t * kl, within(1e-14));
+        assertThat(java.util.Arrays.stream(g).sum()).isCloseTo(0, within(1e-15));
+
+        double[] own = DoubleLayers.softmax(new float[]{0.3f, -1.2f, 2.0f, 0.0f}, t);
+        double[] zf = {0.3f, -1.2f, 2.0f, 0.0f};
+        double[] g0 = new double[4];
+        assertThat(DoubleLayers.distill(zf, own, 1.0, t, 5.0, g0)).isCloseTo(0, within(1e-15));
+        for (double v : g0) assertThat(v).isCloseTo(0, within(1e-15));
+
+        double[] oneHot = {0, 0, 1, 0};
+        double[] byLabel = new double[4];
+        double[] byTeacher = new double[4];
+        double loss = DoubleLayers.crossEntropy(z, 2, LabelSmoothing.NONE, byLabel);
+        assertThat(DoubleLayers.distill(z, oneHot, 1.0, 1.0, 123.0, byTeacher)).isCloseTo(loss, within(1e-14));
+        for (int c = 0; c < 4; c++) assertThat(byTeacher[c]).isCloseTo(byLabel[c], within(1e-15));
     }
 
     /**
