@@ -7,9 +7,12 @@ import dev.s4d.engine.ConvEngine;
 import dev.s4d.model.S4DModel;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.Trainer;
+import dev.s4d.train.grad.Teacher;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
@@ -41,6 +44,11 @@ final class EvalCommand extends CliCommand {
             + " on under 1%% of the tokens and the mean active share (1 − sparsity). Conv engine only.")
     boolean activity;
 
+    @Option(names = "--ensemble", paramLabel = "MODEL", description = "Also run this model (repeatable) and classify by the mean of"
+            + " all the models' class probabilities, as s4d train --teacher does; conv engine only. --predictions then holds the log of"
+            + " the mean probabilities as logits.")
+    List<Path> ensemble;
+
     @Option(names = "--predictions", paramLabel = "FILE.jsonl",
             description = "Write one JSON object per sample: index, label, prediction, logits.")
     Path predictions;
@@ -51,6 +59,9 @@ final class EvalCommand extends CliCommand {
         input.data.checkOptions();
         Split which = input.split.get();
         if (activity && !engine.equals("conv")) throw new IllegalArgumentException("--activity counts in the conv engine: leave out --engine " + engine);
+        if (ensemble != null && (activity || !engine.equals("conv"))) {
+            throw new IllegalArgumentException("--ensemble runs the conv engine without --activity: leave out " + (activity ? "--activity" : "--engine " + engine));
+        }
         if (heldOut != null && which != Split.TEST) throw new IllegalArgumentException("--held-out reads the training split: leave out --split");
         Checkpoint run = heldOut == null ? null : runCheckpoint();
         // Before the work, not after it: a run should not end in "cannot write".
@@ -58,7 +69,8 @@ final class EvalCommand extends CliCommand {
         S4DModel m = input.loadModel();
         ChannelActivity counts = activity ? new ChannelActivity(m.config()) : null;
         ConvEngine counting = counts == null ? null : ConvEngine.compile(m);
-        Classifier classifier = counts == null ? Classifier.of(engine, m) : sequences -> counting.logits(sequences, counts);
+        Classifier classifier = ensemble != null ? ensembleOf(m) : counts == null ? Classifier.of(engine, m)
+                : sequences -> counting.logits(sequences, counts);
         Dataset ds = input.data.load(run == null ? which : Split.TRAIN);
         int[] indices = run == null ? IntStream.range(0, ds.size()).toArray() : heldOutIndices(run, ds);
         int n = indices.length;
@@ -83,12 +95,29 @@ final class EvalCommand extends CliCommand {
             if (out != null) out.commit();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        String what = run == null ? which.id() : "train, held out by " + heldOut;
+        String what = (run == null ? which.id() : "train, held out by " + heldOut)
+                + (ensemble == null ? "" : ", ensemble of " + (ensemble.size() + 1) + " models");
         out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
                 input.data.task().id(), what, n, engine, 100.0 * correct / n, correct, n, n / seconds);
         if (counts != null) printActivity(counts);
         if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
+    }
+
+    /** The mean class probabilities of the --model and the --ensemble models, as logits (their logarithms). */
+    private Classifier ensembleOf(S4DModel first) throws java.io.IOException {
+        List<S4DModel> models = new ArrayList<>(List.of(first));
+        for (Path p : ensemble) models.add(CliFiles.loadModel(p));
+        Teacher mean = new Teacher(models, Runtime.getRuntime().availableProcessors());
+        return sequences -> {
+            double[][] p = mean.probabilities(sequences, 1.0);
+            float[][] logits = new float[p.length][];
+            for (int b = 0; b < p.length; b++) {
+                logits[b] = new float[p[b].length];
+                for (int c = 0; c < p[b].length; c++) logits[b][c] = (float) Math.log(p[b][c]);
+            }
+            return logits;
+        };
     }
 
     private void printActivity(ChannelActivity a) {

@@ -127,6 +127,51 @@ class EvalTest {
         }
     }
 
+    /** An ensemble classifies by the mean of its models' softmax probabilities, worked out here from each model's own logits. */
+    @Test
+    void anEnsembleClassifiesByTheMeanProbability() throws Exception {
+        Path other = Cli.tinyModel(dir, "other.safetensors", "--seed", "7");
+        Path a = dir.resolve("a.jsonl");
+        Path b = dir.resolve("b.jsonl");
+        Path both = dir.resolve("both.jsonl");
+        eval("--predictions", a.toString()).succeeds();
+        Cli.run("eval", "--model", other.toString(), "--dataset", "smnist", "--limit", "20", "--data-dir", dataDir(),
+                "--predictions", b.toString()).succeeds();
+        String out = eval("--ensemble", other.toString(), "--predictions", both.toString()).succeeds().out();
+        assertThat(out).contains("smnist test, ensemble of 2 models, 20 samples");
+
+        ObjectMapper json = new ObjectMapper();
+        List<String> la = Files.readAllLines(a);
+        List<String> lb = Files.readAllLines(b);
+        List<String> lm = Files.readAllLines(both);
+        int correct = 0;
+        for (int i = 0; i < 20; i++) {
+            double[] pa = softmax(json.readTree(la.get(i)).get("logits"));
+            double[] pb = softmax(json.readTree(lb.get(i)).get("logits"));
+            JsonNode row = json.readTree(lm.get(i));
+            int best = 0;
+            for (int c = 0; c < 10; c++) {
+                double mean = (pa[c] + pb[c]) / 2;
+                assertThat(Math.exp(row.get("logits").get(c).asDouble())).isCloseTo(mean, org.assertj.core.api.Assertions.within(1e-5));
+                if (mean > (pa[best] + pb[best]) / 2) best = c;
+            }
+            assertThat(row.get("prediction").asInt()).isEqualTo(best);
+            if (best == row.get("label").asInt()) correct++;
+        }
+        assertThat(accuracy(out)).isEqualTo(String.format(java.util.Locale.ROOT, "%.2f%% (%d/20)", 100.0 * correct / 20, correct));
+
+        eval("--ensemble", other.toString(), "--engine", "recurrent").failsWith(1, "--ensemble runs the conv engine", "--engine recurrent");
+        eval("--ensemble", other.toString(), "--activity").failsWith(1, "--ensemble runs the conv engine", "leave out --activity");
+    }
+
+    private static double[] softmax(JsonNode logits) {
+        double[] p = new double[logits.size()];
+        double sum = 0;
+        for (int c = 0; c < p.length; c++) sum += p[c] = Math.exp(logits.get(c).asDouble());
+        for (int c = 0; c < p.length; c++) p[c] /= sum;
+        return p;
+    }
+
     @Test
     void predictionsInAMissingDirectoryFailBeforeAnyWork() {
         Path target = dir.resolve("missing").resolve("p.jsonl");
