@@ -112,7 +112,8 @@ final class TrainCommand extends CliCommand {
     List<Path> teachers;
 
     @Option(names = "--distill-weight", paramLabel = "W", description = "Share of the loss that is the teachers', in (0, 1] (default 0.5"
-            + " with --teacher): (1 − W)·cross-entropy against the label + W·T²·KL(teachers ‖ model) at temperature T.")
+            + " with --teacher): (1 − W)·cross-entropy against the label + W·T²·KL(teachers ‖ model) at temperature T. The training"
+            + " loss reported is then that blend; validation and test losses stay the plain cross-entropy.")
     Double distillWeight;
 
     @Option(names = "--distill-temperature", paramLabel = "T", description = "Temperature of both softmaxes in the teachers' term,"
