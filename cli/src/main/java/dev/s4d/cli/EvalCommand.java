@@ -107,7 +107,19 @@ final class EvalCommand extends CliCommand {
     /** The mean class probabilities of the --model and the --ensemble models, as logits (their logarithms). */
     private Classifier ensembleOf(S4DModel first) throws java.io.IOException {
         List<S4DModel> models = new ArrayList<>(List.of(first));
-        for (Path p : ensemble) models.add(CliFiles.loadModel(p));
+        for (Path p : ensemble) {
+            S4DModel m = CliFiles.loadModel(p);
+            try {
+                input.data.checkFits(m.config());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--ensemble " + p + ": " + e.getMessage());
+            }
+            if (m.config().nClasses() != first.config().nClasses()) {
+                throw new IllegalArgumentException("--ensemble " + p + " has " + m.config().nClasses() + " outputs, --model "
+                        + first.config().nClasses() + ": an ensemble averages the same classes");
+            }
+            models.add(m);
+        }
         Teacher mean = new Teacher(models, Runtime.getRuntime().availableProcessors());
         return sequences -> {
             double[][] p = mean.probabilities(sequences, 1.0);

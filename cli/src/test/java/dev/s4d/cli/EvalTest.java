@@ -162,6 +162,10 @@ class EvalTest {
 
         eval("--ensemble", other.toString(), "--engine", "recurrent").failsWith(1, "--ensemble runs the conv engine", "--engine recurrent");
         eval("--ensemble", other.toString(), "--activity").failsWith(1, "--ensemble runs the conv engine", "leave out --activity");
+        Path wide = Cli.tinyModel(dir, "wide.safetensors", "--d-input", "3");
+        eval("--ensemble", wide.toString()).failsWith(1, "--ensemble " + wide + ": the model reads 3 features per token but smnist has 1");
+        Path more = Cli.tinyModel(dir, "more.safetensors", "--classes", "12");
+        eval("--ensemble", more.toString()).failsWith(1, "--ensemble " + more + " has 12 outputs, --model 10");
     }
 
     private static double[] softmax(JsonNode logits) {
