@@ -19,6 +19,7 @@ import java.util.HexFormat;
  */
 public record TeacherFile(@JsonProperty("path") String path, @JsonProperty("sha256") String sha256) {
 
+    /** Checks that the path is given and the digest is well formed. */
     public TeacherFile {
         if (path == null || path.isEmpty()) throw new IllegalArgumentException("a teacher file needs a path");
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {

@@ -16,6 +16,7 @@ import dev.s4d.model.ModelConfig;
  */
 public record Distillation(Teacher teacher, double weight, double temperature) {
 
+    /** Checks the settings; see the record's parameters for their ranges. */
     public Distillation {
         if (teacher == null) throw new IllegalArgumentException("distillation needs a teacher");
         if (!(weight > 0 && weight <= 1)) throw new IllegalArgumentException("the distillation weight must be in (0, 1], got " + weight);

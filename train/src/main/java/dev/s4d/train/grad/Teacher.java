@@ -23,6 +23,8 @@ public final class Teacher {
     private final int classes;
 
     /**
+     * Compiles each model for the inference engine.
+     *
      * @param models  the ensemble, at least one; all with the same d_input and classes
      * @param threads worker threads of each model's engine
      */
