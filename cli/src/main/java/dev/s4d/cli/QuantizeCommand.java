@@ -16,11 +16,13 @@ import dev.s4d.train.Augmentation;
 import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
+import dev.s4d.train.TeacherFile;
 import dev.s4d.train.TrainConfig;
 import dev.s4d.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,6 +79,19 @@ final class QuantizeCommand extends CliCommand {
             + " train's --augment (default none); give the float run's --augment.")
     String qaftAugment = "none";
 
+    @Option(names = "--qaft-teacher", paramLabel = "MODEL", description = "Distil during fine-tuning from this trained model, as train's"
+            + " --teacher (repeat it for an ensemble); give the float run's teachers, so that fine-tuning keeps what they taught."
+            + " On --resume, the same files again.")
+    List<Path> qaftTeachers;
+
+    @Option(names = "--qaft-distill-weight", paramLabel = "W", description = "The teachers' share of fine-tuning's loss, as train's"
+            + " --distill-weight (default 0.5 with --qaft-teacher).")
+    Double qaftDistillWeight;
+
+    @Option(names = "--qaft-distill-temperature", paramLabel = "T", description = "Temperature of the teachers' term, as train's"
+            + " --distill-temperature (default 1).")
+    Double qaftDistillTemperature;
+
     @Option(names = "--qaft-dir", paramLabel = "DIR", description = "Directory of the fine-tuning run (default: OUT with .qaft appended).")
     Path qaftDir;
 
@@ -92,6 +107,11 @@ final class QuantizeCommand extends CliCommand {
         if (qaftEpochs < 0) throw new IllegalArgumentException("--qaft-epochs must be at least 0, got " + qaftEpochs);
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         if (resume && qaftEpochs == 0) throw new IllegalArgumentException("--resume continues a fine-tuning run: give --qaft-epochs too");
+        if (qaftTeachers != null && qaftEpochs == 0) throw new IllegalArgumentException("--qaft-teacher teaches fine-tuning: give --qaft-epochs too");
+        if (qaftTeachers == null && (qaftDistillWeight != null || qaftDistillTemperature != null)) {
+            throw new IllegalArgumentException("--qaft-distill-weight and --qaft-distill-temperature set how fine-tuning learns from a teacher:"
+                    + " give one with --qaft-teacher");
+        }
         Augmentation augment = Augmentation.parse(qaftAugment);
         data.checkAugmentation(augment, "--qaft-augment");
         QuantConfig q = quant.resolve();
@@ -103,8 +123,12 @@ final class QuantizeCommand extends CliCommand {
                     + " (ReLU blocks without norm or residual) runs on the chip: train one with --flavour loihi");
         }
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        TrainConfig config = qaftEpochs == 0 ? null : fineTuning(workers, augment);
+        // Before the data is read: a bad teacher should not cost a dataset load.
+        GradientSource source = config == null ? null
+                : new QaftGradients(GradientSources.forModel(m.config(), config, TeacherModels.load(config, false, out())), m.config(), q);
         Dataset train = data.load(Split.TRAIN);
-        if (qaftEpochs > 0) m = fineTune(m, q, train, workers, augment);
+        if (config != null) m = fineTune(m, config, source, train);
 
         Calibration.Ranges ranges;
         int samples = Math.min(q.calibrationSamples(), train.size());
@@ -118,13 +142,22 @@ final class QuantizeCommand extends CliCommand {
         return 0;
     }
 
-    private S4DModel fineTune(S4DModel m, QuantConfig q, Dataset train, int workers, Augmentation augment) throws Exception {
+    /** The fine-tuning run's settings, from the --qaft options. */
+    private TrainConfig fineTuning(int workers, Augmentation augment) throws java.io.IOException {
+        TrainConfig.Builder b = TrainConfig.builder().epochs(qaftEpochs).batchSize(qaftBatch).lr(qaftLr).lrSsm(qaftLrSsm)
+                .dropout(qaftDropout).labelSmoothing(qaftLabelSmoothing).augment(augment).seed(qaftSeed).threads(workers);
+        List<TeacherFile> teachers = TeacherModels.read(qaftTeachers, "--qaft-teacher");
+        if (teachers != null) {
+            b.teachers(teachers).distillWeight(qaftDistillWeight != null ? qaftDistillWeight : TeacherModels.DEFAULT_WEIGHT);
+            if (qaftDistillTemperature != null) b.distillTemperature(qaftDistillTemperature);
+        }
+        return b.build();
+    }
+
+    private S4DModel fineTune(S4DModel m, TrainConfig config, GradientSource source, Dataset train) throws Exception {
         Path dir = qaftDir != null ? qaftDir : out.resolveSibling(out.getFileName() + ".qaft");
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--qaft-dir " + dir + " is not a directory");
         Path checkpoint = dir.resolve(Trainer.CHECKPOINT);
-        TrainConfig config = TrainConfig.builder().epochs(qaftEpochs).batchSize(qaftBatch).lr(qaftLr).lrSsm(qaftLrSsm)
-                .dropout(qaftDropout).labelSmoothing(qaftLabelSmoothing).augment(augment).seed(qaftSeed).threads(workers).build();
-        GradientSource source = new QaftGradients(GradientSources.forModel(m.config(), config), m.config(), q);
         Trainer trainer = new Trainer(config, source, dir, new ConsoleTrainListener(this, dir, config.epochs(), m.config()));
         Dataset test = data.load(Split.TEST);
         if (resume) {
@@ -136,7 +169,7 @@ final class QuantizeCommand extends CliCommand {
             }
             out().printf(Locale.ROOT, "quantisation-aware fine-tuning: %d epochs, batch %d, lr %.1e (SSM %.1e), dropout %s, label smoothing %s,"
                     + " augment %s, seed %d, run in %s%n", qaftEpochs, qaftBatch, qaftLr, qaftLrSsm, qaftDropout, qaftLabelSmoothing,
-                    augment.id(), qaftSeed, dir);
+                    config.augment().id(), qaftSeed, dir);
             trainer.start(m, train, test);
         }
         return ModelFiles.load(dir.resolve(Trainer.LAST));

@@ -13,9 +13,9 @@ import dev.s4d.train.Checkpoint;
 import dev.s4d.train.GradientSource;
 import dev.s4d.train.GradientSources;
 import dev.s4d.train.LearningRateSchedule;
+import dev.s4d.train.TeacherFile;
 import dev.s4d.train.TrainConfig;
 import dev.s4d.train.TrainResult;
-import dev.s4d.train.TeacherFile;
 import dev.s4d.train.Trainer;
 import dev.s4d.train.grad.Teacher;
 import java.nio.file.Files;
@@ -52,9 +52,6 @@ final class TrainCommand extends CliCommand {
 
     /** Where the command gets its gradient code; tests put a stand-in here. */
     static GradientFactory gradients = GradientSources::forModel;
-
-    /** The teachers' share of the loss when --teacher comes without --distill-weight: an even blend. */
-    static final double DEFAULT_DISTILL_WEIGHT = 0.5;
 
     @Mixin
     DatasetMixin data;
@@ -160,7 +157,7 @@ final class TrainCommand extends CliCommand {
         if (!resume && teachers == null && (distillWeight != null || distillTemperature != null)) {
             throw new IllegalArgumentException("--distill-weight and --distill-temperature set how to learn from a teacher: give one with --teacher");
         }
-        givenTeachers = teachers == null ? null : teacherFiles();
+        givenTeachers = TeacherModels.read(teachers, "--teacher");
         Path checkpointFile = out.resolve(Trainer.CHECKPOINT);
         TrainResult result = resume ? resume(checkpointFile) : start(checkpointFile);
         report(result);
@@ -179,7 +176,7 @@ final class TrainCommand extends CliCommand {
                 : sameArchitecture(given.config(), "--init " + init + " holds");
         data.checkFits(modelConfig);
         // Before the data is read: a missing backward pass or teacher should not cost a dataset load.
-        GradientSource source = gradients.create(modelConfig, config, loadTeacher(config));
+        GradientSource source = gradients.create(modelConfig, config, teacher(config));
         S4DModel initial = given != null ? given : ModelInitializer.initialise(modelConfig, architecture.initOptions(config.seed()));
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
@@ -196,7 +193,7 @@ final class TrainCommand extends CliCommand {
         sameArchitecture(checkpoint.modelConfig(), "--resume continues the checkpoint's architecture:");
         TrainConfig config = resumedSettings(checkpoint.trainConfig(), checkpoint.epoch());
         data.checkFits(checkpoint.modelConfig());
-        GradientSource source = gradients.create(checkpoint.modelConfig(), config, loadTeacher(config));
+        GradientSource source = gradients.create(checkpoint.modelConfig(), config, teacher(config));
         Dataset train = data.load(Split.TRAIN);
         Dataset test = data.load(Split.TEST);
         return trainer(config, source, checkpoint.modelConfig()).resume(checkpoint, train, test);
@@ -204,21 +201,11 @@ final class TrainCommand extends CliCommand {
 
     /**
      * The models of {@code config.teachers()}, from where --teacher says they are now, else where the run
-     * found them; each checked against the digest the run recorded. Null when the run has no teacher.
+     * found them (checked against the digests it recorded). Null when the run has no teacher.
      */
-    private Teacher loadTeacher(TrainConfig config) throws Exception {
-        List<TeacherFile> files = config.teachers();
-        if (files.isEmpty()) return null;
-        List<S4DModel> models = new ArrayList<>();
-        for (TeacherFile file : files) {
-            Path at = Path.of(file.path());
-            // Files given with --teacher were hashed a moment ago (and matched the run's on resume).
-            if (givenTeachers == null) file.requireSameContent(at);
-            models.add(CliFiles.loadModel(at));
-        }
-        out().printf(Locale.ROOT, "distilling from %d teacher%s at weight %s, temperature %s: %s%n", files.size(), files.size() == 1 ? "" : "s",
-                config.distillWeight(), config.distillTemperature(), String.join(", ", files.stream().map(TeacherFile::path).toList()));
-        return new Teacher(models, config.threads());
+    private Teacher teacher(TrainConfig config) throws Exception {
+        // Files given with --teacher were hashed a moment ago (and matched the run's on resume).
+        return TeacherModels.load(config, givenTeachers == null, out());
     }
 
     private Trainer trainer(TrainConfig config, GradientSource source, ModelConfig model) {
@@ -247,7 +234,7 @@ final class TrainCommand extends CliCommand {
                 .warmupSteps(or(warmup, base.warmupSteps())).clipNorm(or(clip, base.clipNorm())).dropout(or(dropout, base.dropout()))
                 .labelSmoothing(or(labelSmoothing, base.labelSmoothing()))
                 .teachers(givenTeachers == null ? base.teachers() : givenTeachers)
-                .distillWeight(or(distillWeight, teachers != null && base.teachers().isEmpty() ? DEFAULT_DISTILL_WEIGHT : base.distillWeight()))
+                .distillWeight(or(distillWeight, teachers != null && base.teachers().isEmpty() ? TeacherModels.DEFAULT_WEIGHT : base.distillWeight()))
                 .distillTemperature(or(distillTemperature, base.distillTemperature()))
                 .seed(or(seed, base.seed())).valFraction(or(valFraction, base.valFraction())).threads(or(threads, base.threads()))
                 .checkpointEvery(or(checkpointEvery, base.checkpointEvery()))
@@ -284,16 +271,6 @@ final class TrainCommand extends CliCommand {
                     + String.join(", ", changed));
         }
         return asked;
-    }
-
-    /** The --teacher files as they are now. */
-    private List<TeacherFile> teacherFiles() throws java.io.IOException {
-        List<TeacherFile> files = new ArrayList<>();
-        for (Path t : teachers) {
-            if (!Files.isRegularFile(t)) throw new IllegalArgumentException("--teacher " + t + " is not a file");
-            files.add(TeacherFile.of(t));
-        }
-        return files;
     }
 
     private static <T> T or(T given, T fallback) {

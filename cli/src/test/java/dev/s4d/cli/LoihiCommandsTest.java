@@ -151,6 +151,23 @@ class LoihiCommandsTest {
                 .failsWith(1, "already holds a fine-tuning checkpoint", "--resume");
     }
 
+    /** A teacher reaches the fine-tuning run: its log names it, its settings keep it, and a resume must bring it again. */
+    @Test
+    void fineTuningDistilsFromItsTeachers() throws Exception {
+        Path out = dir.resolve("kd.safetensors");
+        String[] taught = {"--model", tiny.toString(), "--limit", "24", "--calibration", "8", "--qaft-epochs", "1", "--qaft-batch", "8",
+                "--qaft-teacher", tiny.toString(), "--qaft-distill-weight", "0.8", "--qaft-distill-temperature", "2", "--out", out.toString()};
+        Cli.Result r = run("quantize", taught).succeeds();
+        assertThat(r.out()).contains("distilling from 1 teacher at weight 0.8, temperature 2.0: " + tiny, "written to " + out);
+        JsonNode settings = new ObjectMapper().readTree(dir.resolve("kd.safetensors.qaft").resolve("summary.json").toFile()).get("train_config");
+        assertThat(settings.get("distill_weight").asDouble()).isEqualTo(0.8);
+        assertThat(settings.get("teachers").get(0).get("path").asText()).isEqualTo(tiny.toString());
+        List<String> untaught = new ArrayList<>(List.of(taught));
+        untaught.subList(untaught.indexOf("--qaft-teacher"), untaught.indexOf("--out")).clear();
+        untaught.add("--resume");
+        run("quantize", untaught.toArray(String[]::new)).failsWith(1, "a resumed run keeps its settings");
+    }
+
     @Test
     void badInputsGetClearErrors() throws Exception {
         Path reference = Cli.tinyModel(dir, "reference.safetensors", "--flavour", "reference");
@@ -166,6 +183,14 @@ class LoihiCommandsTest {
                 "--qaft-augment", "flip", "--out", dir.resolve("x").toString()).failsWith(1, "--qaft-augment flip works on image rows, but the tokens of psmnist");
         run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-augment", "mirror", "--out", dir.resolve("x").toString())
                 .failsWith(1, "expected none or one or more of [flip, translate, cutout]");
+        run("quantize", "--model", tiny.toString(), "--qaft-teacher", tiny.toString(), "--out", dir.resolve("x").toString())
+                .failsWith(1, "--qaft-teacher teaches fine-tuning: give --qaft-epochs too");
+        run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-distill-weight", "0.5", "--out", dir.resolve("x").toString())
+                .failsWith(1, "give one with --qaft-teacher");
+        run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-teacher", dir.resolve("none").toString(), "--out", dir.resolve("x").toString())
+                .failsWith(1, "--qaft-teacher " + dir.resolve("none") + " is not a file");
+        run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-teacher", tiny.toString(), "--qaft-distill-weight", "0",
+                "--out", dir.resolve("x").toString()).failsWith(1, "but distill_weight 0");
         run("loihi", "--model", tiny.toString(), "--limit", "2").failsWith(1, tiny.toString());
         Path corrupt = dir.resolve("corrupt.safetensors");
         Files.write(corrupt, new byte[]{1, 2, 3});
