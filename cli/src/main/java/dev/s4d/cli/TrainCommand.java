@@ -126,7 +126,9 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--augment", paramLabel = "none|OP[+OP…]", description = "What to do to each training image, OP one of: flip"
             + " (mirror it left to right with probability 1/2; suits scifar and sfashion), translate (move it by up to 1/8 of its width"
             + " across and down, 4 pixels for CIFAR, 3 for MNIST, filling with 0), cutout (set a square of half its width to 0, centred"
-            + " anywhere), e.g. flip+translate+cutout. Tasks whose tokens are pixels row by row, so not psmnist. Default none.")
+            + " anywhere), e.g. flip+translate+cutout; these need tokens that are pixels row by row, so not psmnist. And mixup (blend"
+            + " each sample with another of its batch, keeping a share drawn from [1/2, 1] of itself; for distillation with"
+            + " --distill-weight 1, the training accuracy then counts the bigger part's label). Default none.")
     String augment;
 
     @Option(names = "--average-last", paramLabel = "K", description = "Also keep the mean of the weights at the ends of the last K"

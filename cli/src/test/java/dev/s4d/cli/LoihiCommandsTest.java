@@ -182,7 +182,7 @@ class LoihiCommandsTest {
         Cli.run("quantize", "--model", tiny.toString(), "--dataset", "psmnist", "--offline", "--data-dir", dir.toString(), "--qaft-epochs", "1",
                 "--qaft-augment", "flip", "--out", dir.resolve("x").toString()).failsWith(1, "--qaft-augment flip works on image rows, but the tokens of psmnist");
         run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-augment", "mirror", "--out", dir.resolve("x").toString())
-                .failsWith(1, "expected none or one or more of [flip, translate, cutout]");
+                .failsWith(1, "expected none or one or more of [flip, translate, cutout, mixup]");
         run("quantize", "--model", tiny.toString(), "--qaft-teacher", tiny.toString(), "--out", dir.resolve("x").toString())
                 .failsWith(1, "--qaft-teacher teaches fine-tuning: give --qaft-epochs too");
         run("quantize", "--model", tiny.toString(), "--qaft-epochs", "1", "--qaft-distill-weight", "0.5", "--out", dir.resolve("x").toString())

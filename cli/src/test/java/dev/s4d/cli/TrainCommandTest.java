@@ -271,6 +271,8 @@ class TrainCommandTest {
                 .failsWith(1, "distill_temperature must be a positive number");
         Cli.run(args(run, concat(small, "--teacher", teacher.toString())))
                 .failsWith(1, "the teacher reads 1 features per token into 3 classes, the student 1 into 10");
+        Cli.run(args(run, concat(small, "--augment", "mixup", "--teacher", teacher.toString(), "--distill-weight", "0.9")))
+                .failsWith(1, "mixup needs teachers that take the whole loss (distill_weight 1), got distill_weight 0.9");
         assertThat(run).doesNotExist();
     }
 
@@ -320,7 +322,7 @@ class TrainCommandTest {
             --threads       | 0    | threads must be at least 1, got 0
             --d-state       | 3    | d_state must be even
             --checkpoint-every | -1 | checkpoint_every must be non-negative
-            --augment       | crop | unknown augmentation 'crop', expected none or one or more of [flip, translate, cutout]
+            --augment       | crop | unknown augmentation 'crop', expected none or one or more of [flip, translate, cutout, mixup]
             --schedule      | step | unknown schedule 'step', expected one of [cosine, constant]
             """)
     void badValuesAreRefusedWithTheReason(String option, String value, String message) {

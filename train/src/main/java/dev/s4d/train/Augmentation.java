@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
 
 /**
  * What the trainer may do to a training image before the model sees it: any combination of the
- * operations below, applied in the order flip, translate, cutout. Validation and test samples are never
- * changed. Named on the command line and in checkpoints by its operations joined with {@code +}
- * ({@code "flip+translate+cutout"}) or {@code "none"}.
+ * operations below, applied in the order flip, translate, cutout to each sample, then mixup across the
+ * batch. Validation and test samples are never changed. Named on the command line and in checkpoints by
+ * its operations joined with {@code +} ({@code "flip+translate+cutout"}) or {@code "none"}.
  *
  * @param flips      each training sample mirrored left to right with probability ½ (drawn per step and
  *                   sample from the run's seed): a picture of a horse facing left is as much a horse. Digits
@@ -25,15 +25,21 @@ import java.util.SplittableRandom;
  *                   sample, centred on a pixel drawn uniformly from the whole picture and clipped at its
  *                   edges (DeVries and Taylor's cutout): the model cannot lean on any one region, and unlike
  *                   dropout the rest of the picture reaches it untouched
+ * @param mixes      each training sample blended, token by token, with another sample of its batch (Zhang
+ *                   et al.'s mixup, on the samples after the operations above): λ·x_i + (1 − λ)·x_j, λ
+ *                   drawn uniformly from [½, 1] per sample, so every sample stays mostly itself. A blend has
+ *                   no one label, so it is for distillation with the teachers taking the whole loss, where
+ *                   the student learns the teachers' answer to the blend itself (Beyer et al.'s function
+ *                   matching); works on any tokens, not only pictures
  */
-public record Augmentation(boolean flips, boolean translates, boolean cuts) {
+public record Augmentation(boolean flips, boolean translates, boolean cuts, boolean mixes) {
 
-    public static final Augmentation NONE = new Augmentation(false, false, false);
-    public static final Augmentation FLIP = new Augmentation(true, false, false);
-    public static final Augmentation TRANSLATE = new Augmentation(false, true, false);
-    public static final Augmentation FLIP_TRANSLATE = new Augmentation(true, true, false);
+    public static final Augmentation NONE = new Augmentation(false, false, false, false);
+    public static final Augmentation FLIP = new Augmentation(true, false, false, false);
+    public static final Augmentation TRANSLATE = new Augmentation(false, true, false, false);
+    public static final Augmentation FLIP_TRANSLATE = new Augmentation(true, true, false, false);
 
-    private static final List<String> OPERATIONS = List.of("flip", "translate", "cutout");
+    private static final List<String> OPERATIONS = List.of("flip", "translate", "cutout", "mixup");
 
     /** Whether this augmentation needs the tokens to be pixels row by row ({@code Dataset.rowWidth() > 0}). */
     public boolean needsRows() {
@@ -71,10 +77,28 @@ public record Augmentation(boolean flips, boolean translates, boolean cuts) {
         }
     }
 
+    /**
+     * Blends each of the batch's sequences, in place, with another drawn from {@code rng} (one partner
+     * and one λ per sample, in sample order), all blends made from the batch as it was before any: see
+     * {@link #mixes}. A batch of one is left alone. Does nothing unless this augmentation mixes.
+     */
+    void mix(float[][] batch, SplittableRandom rng) {
+        if (!mixes || batch.length < 2) return;
+        float[][] before = new float[batch.length][];
+        for (int i = 0; i < batch.length; i++) before[i] = batch[i].clone();
+        for (int i = 0; i < batch.length; i++) {
+            int j = (i + 1 + rng.nextInt(batch.length - 1)) % batch.length;
+            float own = (float) (0.5 + 0.5 * rng.nextDouble());
+            float[] x = batch[i];
+            float[] other = before[j];
+            for (int k = 0; k < x.length; k++) x[k] = own * x[k] + (1 - own) * other[k];
+        }
+    }
+
     /** The name on the command line and in checkpoints. */
     @JsonValue
     public String id() {
-        boolean[] on = {flips, translates, cuts};
+        boolean[] on = {flips, translates, cuts, mixes};
         List<String> parts = new ArrayList<>();
         for (int op = 0; op < on.length; op++) {
             if (on[op]) parts.add(OPERATIONS.get(op));
@@ -101,7 +125,7 @@ public record Augmentation(boolean flips, boolean translates, boolean cuts) {
             }
             seen[op] = true;
         }
-        return new Augmentation(seen[0], seen[1], seen[2]);
+        return new Augmentation(seen[0], seen[1], seen[2], seen[3]);
     }
 
     /**

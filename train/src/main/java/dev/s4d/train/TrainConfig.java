@@ -98,6 +98,10 @@ public record TrainConfig(
             throw new IllegalArgumentException(teachers.isEmpty() ? "distill_weight " + distillWeight + " needs at least one teacher"
                     : teachers.size() + " teacher(s) but distill_weight 0: give the share of the loss that is theirs");
         }
+        if (augment.mixes() && distillWeight != 1) {
+            throw new IllegalArgumentException("augment " + augment.id() + " blends pairs of training samples, which have no one label: mixup"
+                    + " needs teachers that take the whole loss (distill_weight 1), got distill_weight " + distillWeight);
+        }
         if (averageLast < 0 || averageLast > epochs) {
             throw new IllegalArgumentException("average_last must be in [0, epochs] = [0, " + epochs + "], got " + averageLast);
         }

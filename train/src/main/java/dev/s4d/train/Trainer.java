@@ -228,6 +228,7 @@ public final class Trainer {
                 labels[i] = train.label(order[from + i]);
                 if (coin != null) config.augment().apply(sequences[i], train.length(), train.dInput(), train.rowWidth(), coin);
             }
+            if (coin != null) config.augment().mix(sequences, coin);
             double factor = schedule.factor(step);
             GradientSource.BatchStats stats = gradients.compute(params, grads, sequences, labels,
                     Seeds.derive(config.seed(), Seeds.Stream.DROPOUT, step));

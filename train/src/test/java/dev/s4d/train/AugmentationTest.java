@@ -141,15 +141,53 @@ class AugmentationTest {
         assertThat(Augmentation.parse("NONE")).isEqualTo(Augmentation.NONE);
         assertThat(Augmentation.parse("flip+translate")).isEqualTo(Augmentation.FLIP_TRANSLATE);
         assertThat(Augmentation.parse("translate")).isEqualTo(Augmentation.TRANSLATE);
-        assertThat(Augmentation.parse("cutout+Flip")).isEqualTo(new Augmentation(true, false, true));
+        assertThat(Augmentation.parse("cutout+Flip")).isEqualTo(new Augmentation(true, false, true, false));
         assertThat(Augmentation.parse("translate+cutout+flip").id()).isEqualTo("flip+translate+cutout");
-        for (Augmentation a : new Augmentation[] {Augmentation.NONE, Augmentation.FLIP, new Augmentation(false, true, true)}) {
+        assertThat(Augmentation.parse("mixup+translate").id()).isEqualTo("translate+mixup");
+        assertThat(Augmentation.parse("mixup").needsRows()).isFalse();
+        for (Augmentation a : new Augmentation[] {Augmentation.NONE, Augmentation.FLIP, new Augmentation(false, true, true, false),
+                new Augmentation(true, false, false, true)}) {
             assertThat(Augmentation.parse(a.id())).isEqualTo(a);
         }
         for (String bad : new String[] {"crop", "flip+flip", "flip+", "", "none+flip"}) {
             assertThatThrownBy(() -> Augmentation.parse(bad)).as(bad).hasMessageContaining("unknown augmentation '" + bad + "'")
-                    .hasMessageContaining("expected none or one or more of [flip, translate, cutout] joined with +");
+                    .hasMessageContaining("expected none or one or more of [flip, translate, cutout, mixup] joined with +");
         }
+    }
+
+    /**
+     * Each mixed sample is λ·itself + (1 − λ)·another sample of the batch as it was, λ in [½, 1]: recovered
+     * here from samples whose tokens are one-hot, so that every blend shows its two parts and weights.
+     */
+    @Test
+    void mixupBlendsEachSampleMostlyWithItselfAndOnceWithAnother() {
+        int n = 5;
+        float[][] batch = new float[n][n];
+        for (int i = 0; i < n; i++) batch[i][i] = 1;
+        Augmentation.parse("mixup").mix(batch, new SplittableRandom(11));
+        for (int i = 0; i < n; i++) {
+            int others = 0;
+            for (int k = 0; k < n; k++) {
+                if (k == i) continue;
+                if (batch[i][k] != 0) {
+                    others++;
+                    assertThat(batch[i][i] + batch[i][k]).as("sample %d", i).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-6f));
+                }
+            }
+            assertThat(others).as("partners of sample %d", i).isEqualTo(1);
+            assertThat(batch[i][i]).as("own share of sample %d", i).isBetween(0.5f, 1f);
+        }
+        // The same draws give the same blends; a batch of one and augmentations without mixup are left alone.
+        float[][] again = new float[n][n];
+        for (int i = 0; i < n; i++) again[i][i] = 1;
+        Augmentation.parse("mixup").mix(again, new SplittableRandom(11));
+        assertThat(again).isDeepEqualTo(batch);
+        float[][] single = {{3, 4}};
+        Augmentation.parse("mixup").mix(single, new SplittableRandom(1));
+        assertThat(single[0]).containsExactly(3, 4);
+        float[][] untouched = {{1, 0}, {0, 1}};
+        Augmentation.FLIP.mix(untouched, new SplittableRandom(1));
+        assertThat(untouched).isDeepEqualTo(new float[][] {{1, 0}, {0, 1}});
     }
 
     @Test

@@ -73,6 +73,18 @@ class TrainConfigTest {
         assertThat(plain.toBuilder().teachers(null).build().teachers()).isEmpty();
     }
 
+    /** A mixed sample has no one label, so mixup is for distillation where the teachers take the whole loss. */
+    @Test
+    void mixupNeedsTeachersThatTakeTheWholeLoss() {
+        List<TeacherFile> one = List.of(new TeacherFile("t.safetensors", A));
+        Augmentation mixup = Augmentation.parse("flip+mixup");
+        assertThatThrownBy(() -> TrainConfig.builder().augment(mixup).build())
+                .hasMessageContaining("augment flip+mixup blends pairs of training samples").hasMessageContaining("got distill_weight 0.0");
+        assertThatThrownBy(() -> TrainConfig.builder().augment(mixup).teachers(one).distillWeight(0.9).build())
+                .hasMessageContaining("needs teachers that take the whole loss (distill_weight 1)");
+        assertThat(TrainConfig.builder().augment(mixup).teachers(one).distillWeight(1).build().augment().mixes()).isTrue();
+    }
+
     @Test
     void aResumedRunMayFindItsTeachersElsewhereButNotChangeThem() {
         TrainConfig c = TrainConfig.builder().epochs(4).teachers(List.of(new TeacherFile("runs/a.safetensors", A))).distillWeight(0.5).build();

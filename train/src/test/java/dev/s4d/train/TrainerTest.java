@@ -288,6 +288,29 @@ class TrainerTest {
         assertThat(dir.resolve("rowless")).doesNotExist();
     }
 
+    /**
+     * Mixup reaches the batches (no sample the gradient code sees is an original one) on tokens that are
+     * not pictures, and a resumed run blends the same pairs with the same weights.
+     */
+    @Test
+    void mixupBlendsEveryBatchAndAResumedRunTheSameWay() throws Exception {
+        TrainConfig mixup = TrainingFixtures.config().toBuilder().augment(Augmentation.parse("mixup"))
+                .teachers(List.of(new TeacherFile("teacher.safetensors", "0".repeat(64)))).distillWeight(1).build();
+        Dataset rowless = new Rowless(data);
+        Set<String> originals = new HashSet<>();
+        for (int i = 0; i < data.size(); i++) originals.add(Arrays.toString(data.sequence(i)));
+        List<List<String>> straight = new ArrayList<>();
+        new Trainer(mixup, recording(straight), dir.resolve("straight"), TrainListener.silent()).start(TrainingFixtures.model(), rowless, test);
+        assertThat(straight.stream().flatMap(List::stream).toList()).hasSize(270).noneMatch(originals::contains);
+
+        Path out = dir.resolve("crashed");
+        assertThatThrownBy(() -> new Trainer(mixup, new CrashingAt(recording(new ArrayList<>()), 19), out, TrainListener.silent())
+                .start(TrainingFixtures.model(), rowless, test)).hasMessage("simulated crash");
+        List<List<String>> resumed = new ArrayList<>();
+        new Trainer(mixup, recording(resumed), out, TrainListener.silent()).resume(Checkpoint.read(out.resolve(Trainer.CHECKPOINT)), rowless, test);
+        assertThat(resumed).isEqualTo(straight.subList(15, 36));
+    }
+
     /** A dataset whose tokens are not pixels row by row. */
     private record Rowless(Dataset inner) implements Dataset {
         @Override
