@@ -271,12 +271,7 @@ class TrainerTest {
         long mirrored = seen.stream().filter(mirrors::contains).count();
         assertThat(mirrored).isBetween(100L, 170L);               // 135 expected; 100 and 170 are 4 sigma away
 
-        Path out = dir.resolve("crashed");
-        assertThatThrownBy(() -> new Trainer(flip, new CrashingAt(recording(new ArrayList<>()), 19), out, TrainListener.silent())
-                .start(TrainingFixtures.model(), data, test)).hasMessage("simulated crash");
-        List<List<String>> resumed = new ArrayList<>();
-        new Trainer(flip, recording(resumed), out, TrainListener.silent()).resume(Checkpoint.read(out.resolve(Trainer.CHECKPOINT)), data, test);
-        assertThat(resumed).isEqualTo(straight.subList(15, 36));
+        assertAResumedRunSeesTheSameBatches(flip, data, straight);
 
         // Without rows to mirror (psMNIST's permuted tokens) the run is refused before it starts.
         assertThatThrownBy(() -> new Trainer(flip, gradients(), dir.resolve("rowless"), TrainListener.silent())
@@ -303,11 +298,16 @@ class TrainerTest {
         new Trainer(mixup, recording(straight), dir.resolve("straight"), TrainListener.silent()).start(TrainingFixtures.model(), rowless, test);
         assertThat(straight.stream().flatMap(List::stream).toList()).hasSize(270).noneMatch(originals::contains);
 
+        assertAResumedRunSeesTheSameBatches(mixup, rowless, straight);
+    }
+
+    /** A run of {@code config} crashed in step 19 and resumed from step 15 sees the batches {@code straight} saw from there on. */
+    private void assertAResumedRunSeesTheSameBatches(TrainConfig config, Dataset train, List<List<String>> straight) throws Exception {
         Path out = dir.resolve("crashed");
-        assertThatThrownBy(() -> new Trainer(mixup, new CrashingAt(recording(new ArrayList<>()), 19), out, TrainListener.silent())
-                .start(TrainingFixtures.model(), rowless, test)).hasMessage("simulated crash");
+        assertThatThrownBy(() -> new Trainer(config, new CrashingAt(recording(new ArrayList<>()), 19), out, TrainListener.silent())
+                .start(TrainingFixtures.model(), train, test)).hasMessage("simulated crash");
         List<List<String>> resumed = new ArrayList<>();
-        new Trainer(mixup, recording(resumed), out, TrainListener.silent()).resume(Checkpoint.read(out.resolve(Trainer.CHECKPOINT)), rowless, test);
+        new Trainer(config, recording(resumed), out, TrainListener.silent()).resume(Checkpoint.read(out.resolve(Trainer.CHECKPOINT)), train, test);
         assertThat(resumed).isEqualTo(straight.subList(15, 36));
     }
 
