@@ -116,12 +116,19 @@ public interface Kernels {
     void reluBackward(float[] y, int yOff, float[] g, int gOff, int n);
 
     /**
-     * The backward pass of {@link #glu}: from its input z (rows × 2·width) and the gradient of its
-     * output dOut (rows × width), with a = z[r][j], b = z[r][width+j] and s = σ(b),
-     * {@code dz[r][j] = dOut[r][j]·s} and {@code dz[r][width+j] = dOut[r][j]·a·s·(1 − s)}.
-     * dz is rows × 2·width, overwritten.
+     * {@link #glu} for training: the same outputs, and e = exp(−z[r][width+j]) of each gate kept in
+     * {@code gateExp} (rows × width, overwritten) for {@link #gluBackward}, which would otherwise
+     * compute every exponential again.
      */
-    void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz);
+    void gluForward(float[] z, int rows, int width, float[] out, float[] gateExp);
+
+    /**
+     * The backward pass of {@link #gluForward}: from its input z (rows × 2·width), the gates' exp(−b)
+     * it kept, and the gradient of its output dOut (rows × width), with a = z[r][j],
+     * b = z[r][width+j] and s = σ(b) = 1/(1 + e), {@code dz[r][j] = dOut[r][j]·s} and
+     * {@code dz[r][width+j] = dOut[r][j]·a·s·(1 − s)}. dz is rows × 2·width, overwritten.
+     */
+    void gluBackward(float[] z, float[] gateExp, float[] dOut, int rows, int width, float[] dz);
 
     /** In place: {@code a[r][j] ·= factors[j]} for rows × width values (per-channel scaling, as dropout masks). */
     void scaleColumns(float[] a, int rows, int width, float[] factors);

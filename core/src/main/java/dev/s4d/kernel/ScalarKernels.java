@@ -126,17 +126,29 @@ public final class ScalarKernels implements Kernels {
         for (int i = 0; i < n; i++) g[gOff + i] *= (float) Activations.geluDerivative(y[yOff + i]);
     }
 
-    /** σ′ as σ(b)·σ(−b): 1 − σ(b) would cancel for large b. */
     @Override
-    public void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz) {
+    public void gluForward(float[] z, int rows, int width, float[] out, float[] gateExp) {
+        glu(z, rows, width, out);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < width; j++) gateExp[r * width + j] = (float) Math.exp(-(double) z[r * 2 * width + width + j]);
+        }
+    }
+
+    /**
+     * σ′ = s·(1 − s) with 1 − s = σ(−b) taken as e·s where s ≥ ½ (1 − s would cancel there) and as
+     * 1 − s elsewhere (where e may be ∞), in double.
+     */
+    @Override
+    public void gluBackward(float[] z, float[] gateExp, float[] dOut, int rows, int width, float[] dz) {
         for (int r = 0; r < rows; r++) {
             int zr = r * 2 * width;
             for (int j = 0; j < width; j++) {
                 float d = dOut[r * width + j];
-                double b = z[zr + width + j];
-                double s = Activations.sigmoid(b);
+                double e = gateExp[r * width + j];
+                double s = 1 / (1 + e);
+                double rest = s >= 0.5 ? e * s : 1 - s;
                 dz[zr + j] = (float) (d * s);
-                dz[zr + width + j] = (float) (d * z[zr + j] * s * Activations.sigmoid(-b));
+                dz[zr + width + j] = (float) (d * z[zr + j] * s * rest);
             }
         }
     }

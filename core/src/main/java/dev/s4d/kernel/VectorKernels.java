@@ -557,7 +557,8 @@ final class VectorKernels implements Kernels {
      * x is first raised to −16 if below (x·Φ(x) has underflowed to −0 long before, so gelu(−∞) = −0
      * rather than −∞·0), and |x| is capped at 16 inside the tail formula (keeping ∞ out of the split).
      * NaN gives NaN. exp(−x²/2) runs first, in a loop of its own over chunks of {@link #PHI_CHUNK}
-     * (scratch per thread), and the rest in {@link #phiChunk}: in one loop body the two exceed C2's
+     * into {@link #GAUSS_SCRATCH} (where {@link #geluBackward} finds the last chunk's), and the rest in
+     * {@link #phiChunk}: in one loop body the two exceed C2's
      * node budget, and a vector passed to or returned from a call that C2 declines to inline is
      * boxed, which costs more than the arithmetic.
      */
@@ -664,6 +665,16 @@ final class VectorKernels implements Kernels {
     /** z·σ(g) computed as z / (1 + e^(−g)): one rounding fewer than a separate sigmoid. */
     @Override
     public void glu(float[] z, int rows, int width, float[] out) {
+        gluRows(z, rows, width, out, null);
+    }
+
+    @Override
+    public void gluForward(float[] z, int rows, int width, float[] out, float[] gateExp) {
+        gluRows(z, rows, width, out, gateExp);
+    }
+
+    /** a/(1 + e) with e = exp(−b), also storing e unless gateExp is null (C2 unswitches the test). */
+    private static void gluRows(float[] z, int rows, int width, float[] out, float[] gateExp) {
         int jv = width - width % L;
         VectorMask<Float> tail = S.indexInRange(jv, width);
         for (int r = 0; r < rows; r++) {
@@ -671,13 +682,15 @@ final class VectorKernels implements Kernels {
             int or = r * width;
             for (int j = 0; j < jv; j += L) {
                 FloatVector v = FloatVector.fromArray(S, z, zr + j);
-                FloatVector g = FloatVector.fromArray(S, z, zr + width + j);
-                v.div(exp(g.neg()).add(1f)).intoArray(out, or + j);
+                FloatVector e = exp(FloatVector.fromArray(S, z, zr + width + j).neg());
+                if (gateExp != null) e.intoArray(gateExp, or + j);
+                v.div(e.add(1f)).intoArray(out, or + j);
             }
             if (jv < width) {
                 FloatVector v = FloatVector.fromArray(S, z, zr + jv, tail);
-                FloatVector g = FloatVector.fromArray(S, z, zr + width + jv, tail);
-                v.div(exp(g.neg()).add(1f)).intoArray(out, or + jv, tail);
+                FloatVector e = exp(FloatVector.fromArray(S, z, zr + width + jv, tail).neg());
+                if (gateExp != null) e.intoArray(gateExp, or + jv, tail);
+                v.div(e.add(1f)).intoArray(out, or + jv, tail);
             }
         }
     }
@@ -891,19 +904,23 @@ final class VectorKernels implements Kernels {
 
     /**
      * Φ from {@link #phiLoop} (so the backward pass uses the same Φ as the forward one), then the
-     * density term y·φ(y) with {@link #exp}. y is clamped to ±16 in that term only, where it
-     * has long underflowed, so that ±∞ give the limits 1 and 0 instead of ∞·0.
+     * density term y·φ(y). y is clamped to ±16 in that term only, where it has long underflowed, so
+     * that ±∞ give the limits 1 and 0 instead of ∞·0. φ(y)·√(2π) = exp(−y²/2) of the clamped y is
+     * what phiLoop leaves in {@link #GAUSS_SCRATCH} (its |y| is clamped the same way, and the square
+     * does not see the sign), so it is read from there rather than computed a second time: exp is
+     * the dearest part of the loop on machines without AVX-512.
      */
     @Override
     public void geluBackward(float[] y, int yOff, float[] g, int gOff, int n) {
         float[] phi = PHI_SCRATCH.get();
+        float[] gauss = GAUSS_SCRATCH.get();
         for (int c = 0; c < n; c += PHI_CHUNK) {
             int len = Math.min(PHI_CHUNK, n - c);
             phiLoop(y, yOff + c, phi, 0, len, false);
             for (int k = 0; k < len; k += L) {
                 VectorMask<Float> m = S.indexInRange(k, len);
                 FloatVector v = FloatVector.fromArray(S, y, yOff + c + k, m).max(-16f).min(16f);
-                FloatVector density = exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+                FloatVector density = FloatVector.fromArray(S, gauss, k, m).mul(INV_SQRT_2PI);
                 FloatVector d = v.fma(density, FloatVector.fromArray(S, phi, k, m));
                 FloatVector.fromArray(S, g, gOff + c + k, m).mul(d).intoArray(g, gOff + c + k, m);
             }
@@ -911,20 +928,19 @@ final class VectorKernels implements Kernels {
     }
 
     /**
-     * With e = exp(−b): σ = 1/(1 + e), and 1 − σ taken as e·σ where σ ≥ ½ (1 − σ would cancel there;
-     * e ≤ 1 so the product is finite), as 1 − σ elsewhere (e may be ∞ there).
+     * With e = exp(−b) as gluForward kept it: σ = 1/(1 + e), and 1 − σ taken as e·σ where σ ≥ ½ (1 − σ
+     * would cancel there; e ≤ 1 so the product is finite), as 1 − σ elsewhere (e may be ∞ there).
      */
     @Override
-    public void gluBackward(float[] z, float[] dOut, int rows, int width, float[] dz) {
+    public void gluBackward(float[] z, float[] gateExp, float[] dOut, int rows, int width, float[] dz) {
         for (int r = 0; r < rows; r++) {
             int zr = r * 2 * width;
             int or = r * width;
             for (int j = 0; j < width; j += L) {
                 VectorMask<Float> m = S.indexInRange(j, width);
                 FloatVector a = FloatVector.fromArray(S, z, zr + j, m);
-                FloatVector b = FloatVector.fromArray(S, z, zr + width + j, m);
                 FloatVector d = FloatVector.fromArray(S, dOut, or + j, m);
-                FloatVector e = exp(b.neg());
+                FloatVector e = FloatVector.fromArray(S, gateExp, or + j, m);
                 FloatVector s = FloatVector.broadcast(S, 1f).div(e.add(1f));
                 FloatVector rest = s.neg().add(1f).blend(e.mul(s), s.compare(VectorOperators.GE, 0.5f));
                 FloatVector ds = d.mul(s);

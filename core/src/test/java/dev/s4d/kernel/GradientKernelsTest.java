@@ -152,8 +152,16 @@ class GradientKernelsTest {
             float[] z = random(rnd, rows * 2 * width, 8);
             float[] d = random(rnd, rows * width, 2);
             for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                float[] out = new float[rows * width], inference = new float[rows * width], gateExp = new float[rows * width];
+                k.gluForward(z, rows, width, out, gateExp);
+                k.glu(z, rows, width, inference);
+                assertThat(out).as(k.name() + " gluForward's outputs are glu's").isEqualTo(inference);
+                for (int i = 0; i < gateExp.length; i++) {
+                    double e = Math.exp(-(double) z[i / width * 2 * width + width + i % width]);
+                    assertThat((double) gateExp[i]).as(k.name() + " kept exp(-gate)").isCloseTo(e, within(8 * U * e));
+                }
                 float[] dz = new float[z.length];
-                k.gluBackward(z, d, rows, width, dz);
+                k.gluBackward(z, gateExp, d, rows, width, dz);
                 for (int r = 0; r < rows; r++) {
                     for (int j = 0; j < width; j++) {
                         int a = r * 2 * width + j;

@@ -34,8 +34,11 @@ final class JitProbe {
         float[] glu = new float[n];
         k.glu(z, rows, width, glu);
         h = mix(h, glu);
+        float[] gateExp = new float[n];
+        k.gluForward(z, rows, width, glu, gateExp);
+        h = mix(mix(h, glu), gateExp);
         float[] dz = new float[2 * n];
-        k.gluBackward(z, x, rows, width, dz);
+        k.gluBackward(z, gateExp, x, rows, width, dz);
         h = mix(h, dz);
         float[] norm = x.clone();
         k.layerNorm(norm, rows, width, values(rnd, width, 1), values(rnd, width, 1), 1e-5f);

@@ -249,6 +249,7 @@ public final class FloatGradients implements GradientSource {
         private float[][] y;            // S4D outputs before the activation
         private float[][] a;            // activations after dropout
         private float[][] v;            // pointwise linear outputs, the GLU inputs (reference flavour)
+        private float[][] gateExp;      // exp(−gate) of each GLU output, kept for its backward pass
         private float[][] xhat;         // LayerNorm x̂ and 1/σ (reference flavour)
         private float[][] inv;
         private final float[][][] masks = new float[layers][2][];
@@ -302,6 +303,7 @@ public final class FloatGradients implements GradientSource {
             y = new float[layers][n];
             a = new float[layers][n];
             v = ref ? new float[layers][length * out] : null;
+            gateExp = ref ? new float[layers][n] : null;
             xhat = ref ? new float[layers][n] : null;
             inv = ref ? new float[layers][length] : null;
             dx = new float[n];
@@ -378,7 +380,7 @@ public final class FloatGradients implements GradientSource {
                 applyMask(a[i], mask(i, DropoutMasks.AFTER_ACTIVATION, index, seed));
                 if (ref) {
                     k.linear(a[i], 0, length, wt.mix[i], wt.mixB[i], v[i], 0);
-                    k.glu(v[i], length, h, x[i + 1]);
+                    k.gluForward(v[i], length, h, x[i + 1], gateExp[i]);
                     applyMask(x[i + 1], mask(i, DropoutMasks.BLOCK_OUTPUT, index, seed));
                     k.add(x[i + 1], 0, x[i], 0, n);
                     if (!c.prenorm()) {
@@ -453,7 +455,7 @@ public final class FloatGradients implements GradientSource {
                     // dOut is now ∂loss/∂(residual sum): it flows to the block input unchanged, and to the GLU through the mask
                     System.arraycopy(dOut, 0, da, 0, n);
                     applyMask(da, savedMask(i, DropoutMasks.BLOCK_OUTPUT));
-                    k.gluBackward(v[i], da, length, h, dv);
+                    k.gluBackward(v[i], gateExp[i], da, length, h, dv);
                     k.linearWeightGradient(dv, 0, a[i], 0, length, out, h, grads[gMixW[i]], grads[gMixB[i]]);
                     k.linear(dv, 0, length, wt.mixT[i], null, da, 0);
                 } else {
