@@ -62,6 +62,12 @@ public final class KernelSpeed {
         return a;
     }
 
+    /** Prints the scalar and vector time per element of the operation op makes for each. */
+    private static void compare(String name, int elements, java.util.function.Function<Kernels, Runnable> op) {
+        double ts = measure(op.apply(SCALAR)), tv = measure(op.apply(VECTOR));
+        System.out.printf("  %-24s %7.2f  %7.3f   %6.1f×%n", name, ts / elements, tv / elements, ts / tv);
+    }
+
     public static void main(String[] args) {
         Locale.setDefault(Locale.ROOT);
         System.out.printf("vector kernels: %s; %s%n", VECTOR.name(), Runtime.version());
@@ -119,10 +125,22 @@ public final class KernelSpeed {
                     default -> kern.add(a, 0, base, len, len);
                 }
             };
-            double ts = measure(op.apply(SCALAR)), tv = measure(op.apply(VECTOR));
-            System.out.printf("  %-24s %7.2f  %7.3f   %6.1f×%n", names[k], ts / len, tv / len, ts / tv);
+            compare(names[k], len, op);
         }
         System.out.println("(the element-wise figures include a copy of the input)");
+
+        // The training pairs: a forward pass keeping what its backward pass needs, then that backward pass.
+        System.out.println("\ntraining pairs (ns per element)     scalar   vector   vector/scalar");
+        float[] gate = new float[len], g = new float[len], dz = new float[2 * len];
+        compare("gelu, geluBackward", len, kern -> () -> {
+            System.arraycopy(base, 0, a, 0, len);
+            kern.gelu(a, 0, len);
+            kern.geluBackward(base, 0, g, 0, len);
+        });
+        compare("gluForward, gluBackward", len, kern -> () -> {
+            kern.gluForward(base, len / 256, 256, out, gate);
+            kern.gluBackward(base, gate, a, len / 256, 256, dz);
+        });
         if (sink == 12345f) System.out.println();
     }
 }
