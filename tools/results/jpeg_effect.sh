@@ -30,6 +30,9 @@ classify() {
   "$root/s4d" eval "${args[@]}" --dataset scifar --data-dir "$dir" --limit 1000 --offline \
       --predictions "$work/p.jsonl" > "$work/eval.log" 2>&1 || { cat "$work/eval.log" >&2; exit 1; }
   sed -E 's/^\{"index":([0-9]+),"label":([0-9]+),"prediction":([0-9]+),.*/\1 \3 \2/' "$work/p.jsonl" > "$out"
+  if grep -qvE '^[0-9]+ [0-9]+ [0-9]+$' "$out"; then
+    echo "jpeg_effect: s4d eval --predictions wrote lines not of the form {\"index\":…,\"label\":…,\"prediction\":…}" >&2; exit 1
+  fi
 }
 
 echo "| model | JPEG-decoded | original pixels | difference | turned right / turned wrong |"
