@@ -6,6 +6,7 @@ import dev.s4d.train.MetricsFiles;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +52,10 @@ final class CurvesCommand extends CliCommand {
     @Option(names = "--title", description = "The plot's title (default: Validation accuracy).")
     String title = "Validation accuracy";
 
+    @Option(names = "--label", paramLabel = "NAME", description = "The legend's name of a run: once per run, in the runs' order"
+            + " (default: as much of the end of each run's path as tells the runs apart).")
+    List<String> labels;
+
     @Override
     public Integer call() throws Exception {
         boolean hours = switch (axis) {
@@ -61,10 +66,14 @@ final class CurvesCommand extends CliCommand {
         if (target != null && !(target > 0 && target <= 100)) {
             throw new IllegalArgumentException("--target must be a percentage in (0, 100], got " + target);
         }
+        if (labels != null && labels.size() != runs.size()) {
+            throw new IllegalArgumentException("--label was given " + labels.size() + " time(s) for " + runs.size()
+                    + " run(s): name every run, in order, or none");
+        }
+        if (labels != null && labels.stream().anyMatch(String::isBlank)) throw new IllegalArgumentException("--label must not be blank");
         CliFiles.requireWritable(out, "the plot");
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title)
                 .xAxisTitle(hours ? "training hours (sum of the epochs' times)" : "epoch").yAxisTitle("validation accuracy (%)").build();
-        Set<String> names = new HashSet<>();
         List<List<EpochMetrics>> histories = new ArrayList<>();
         for (Path run : runs) {
             List<EpochMetrics> history = MetricsFiles.read(run);
@@ -73,13 +82,14 @@ final class CurvesCommand extends CliCommand {
             }
             histories.add(history);
         }
+        List<String> names = labels != null ? labels : names(runs);
         double[][] xs = positions(histories, hours, overlay);
         double right = 0;
         double seconds = 0;
         int epochs = 0;
         for (int r = 0; r < runs.size(); r++) {
             List<EpochMetrics> history = histories.get(r);
-            String name = uniqueName(runs.get(r), names);
+            String name = names.get(r);
             double[] x = xs[r];
             chart.addSeries(name, x, percent(history, EpochMetrics::valAccuracy));
             int[] window = IntStream.range(0, x.length).filter(i -> history.get(i).avgValAccuracy() != null).toArray();
@@ -131,13 +141,48 @@ final class CurvesCommand extends CliCommand {
         return xs;
     }
 
-    /** The run directory's name, numbered when two runs share one. */
-    private static String uniqueName(Path run, Set<String> taken) {
-        Path file = run.toAbsolutePath().normalize().getFileName();
-        String base = file == null ? run.toString() : file.toString();
-        String name = base;
-        for (int k = 2; !taken.add(name); k++) name = base + " (" + k + ")";
-        return name;
+    /**
+     * Legend names for the runs: the last element of each path, lengthened by the elements before it
+     * where that tells runs apart ({@code scifar-reference/training} and {@code scifar-reference2/training}
+     * rather than two {@code training}), and numbered where the paths themselves are the same.
+     */
+    static List<String> names(List<Path> runs) {
+        List<Path> paths = runs.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        int[] depth = new int[paths.size()];
+        Arrays.fill(depth, 1);
+        boolean lengthened = true;
+        while (lengthened) {
+            lengthened = false;
+            List<String> names = tails(paths, depth);
+            for (int r = 0; r < paths.size(); r++) {
+                int self = r;
+                boolean clash = IntStream.range(0, paths.size())
+                        .anyMatch(o -> names.get(o).equals(names.get(self)) && !paths.get(o).equals(paths.get(self)));
+                if (clash && depth[r] < paths.get(r).getNameCount()) {
+                    depth[r]++;
+                    lengthened = true;
+                }
+            }
+        }
+        List<String> names = new ArrayList<>();
+        Set<String> taken = new HashSet<>();
+        for (String base : tails(paths, depth)) {
+            String name = base;
+            for (int k = 2; !taken.add(name); k++) name = base + " (" + k + ")";
+            names.add(name);
+        }
+        return names;
+    }
+
+    /** The last depth[r] elements of each path ("/" for the root, which has none). */
+    private static List<String> tails(List<Path> paths, int[] depth) {
+        List<String> names = new ArrayList<>();
+        for (int r = 0; r < paths.size(); r++) {
+            Path p = paths.get(r);
+            int n = p.getNameCount();
+            names.add(n == 0 ? p.toString() : p.subpath(n - Math.min(depth[r], n), n).toString());
+        }
+        return names;
     }
 
     private static double[] percent(List<EpochMetrics> history, Function<EpochMetrics, Double> value) {

@@ -59,6 +59,26 @@ class CurvesCommandTest {
     }
 
     @Test
+    void legendNamesTakeAsMuchOfEachPathAsTellsTheRunsApart() throws Exception {
+        Path a = dir.resolve("scifar-reference/training");
+        Path b = dir.resolve("scifar-reference2/training");
+        Path c = dir.resolve("kd");
+        assertThat(CurvesCommand.names(List.of(a, b, c))).containsExactly("scifar-reference/training", "scifar-reference2/training", "kd");
+        assertThat(CurvesCommand.names(List.of(dir.resolve("x/y/training"), dir.resolve("z/y/training"))))
+                .containsExactly("x/y/training", "z/y/training");
+        assertThat(CurvesCommand.names(List.of(c, dir.resolve("./kd")))).containsExactly("kd", "kd (2)");
+        assertThat(CurvesCommand.names(List.of(Path.of("/"), c))).containsExactly("/", "kd");
+
+        Path first = run("first/training", 60, 99, 0.5, 0.6);
+        Path second = run("second/training", 60, 99, 0.4);
+        Path png = dir.resolve("named.png");
+        assertThat(Cli.run("curves", first.toString(), second.toString(), "--out", png.toString()).succeeds().out())
+                .contains("first/training: epochs 1–2", "second/training: epochs 1–1");
+        assertThat(Cli.run("curves", first.toString(), second.toString(), "--label", "teacher 1", "--label", "teacher 2",
+                "--out", png.toString()).succeeds().out()).contains("teacher 1: epochs 1–2", "teacher 2: epochs 1–1");
+    }
+
+    @Test
     void refusesWhatIsNotARunAndBadOptions() throws Exception {
         Path png = dir.resolve("curves.png");
         Path good = run("good", 60, 99, 0.5);
@@ -77,6 +97,9 @@ class CurvesCommandTest {
         Cli.run("curves", good.toString(), "--x", "steps", "--out", png.toString()).failsWith(1, "--x must be hours or epochs, got steps");
         Cli.run("curves", good.toString(), "--target", "140", "--out", png.toString()).failsWith(1, "--target must be a percentage");
         Cli.run("curves", good.toString(), "--out", dir.resolve("no/such/dir.png").toString()).failsWith(1, "does not exist");
+        Cli.run("curves", good.toString(), good.toString(), "--label", "one", "--out", png.toString())
+                .failsWith(1, "--label was given 1 time(s) for 2 run(s)");
+        Cli.run("curves", good.toString(), "--label", " ", "--out", png.toString()).failsWith(1, "--label must not be blank");
         assertThat(png).doesNotExist();
     }
 }
