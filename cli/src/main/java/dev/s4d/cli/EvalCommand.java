@@ -49,6 +49,10 @@ final class EvalCommand extends CliCommand {
             + " the mean probabilities as logits.")
     List<Path> ensemble;
 
+    @Option(names = "--tta", paramLabel = "flip", description = "Test-time augmentation: flip also classifies every picture mirrored"
+            + " left to right and takes the mean of the two views' class probabilities; pictures only, conv engine only.")
+    String tta;
+
     @Option(names = "--predictions", paramLabel = "FILE.jsonl",
             description = "Write one JSON object per sample: index, label, prediction, logits.")
     Path predictions;
@@ -62,6 +66,10 @@ final class EvalCommand extends CliCommand {
         if (ensemble != null && (activity || !engine.equals("conv"))) {
             throw new IllegalArgumentException("--ensemble runs the conv engine without --activity: leave out " + (activity ? "--activity" : "--engine " + engine));
         }
+        int mirrorWidth = mirrorWidth();
+        if (mirrorWidth > 0 && (activity || !engine.equals("conv"))) {
+            throw new IllegalArgumentException("--tta runs the conv engine without --activity: leave out " + (activity ? "--activity" : "--engine " + engine));
+        }
         if (heldOut != null && which != Split.TEST) throw new IllegalArgumentException("--held-out reads the training split: leave out --split");
         Checkpoint run = heldOut == null ? null : runCheckpoint();
         // Before the work, not after it: a run should not end in "cannot write".
@@ -69,7 +77,7 @@ final class EvalCommand extends CliCommand {
         S4DModel m = input.loadModel();
         ChannelActivity counts = activity ? new ChannelActivity(m.config()) : null;
         ConvEngine counting = counts == null ? null : ConvEngine.compile(m);
-        Classifier classifier = ensemble != null ? ensembleOf(m) : counts == null ? Classifier.of(engine, m)
+        Classifier classifier = ensemble != null || mirrorWidth > 0 ? ensembleOf(m, mirrorWidth) : counts == null ? Classifier.of(engine, m)
                 : sequences -> counting.logits(sequences, counts);
         Dataset ds = input.data.load(run == null ? which : Split.TRAIN);
         int[] indices = run == null ? IntStream.range(0, ds.size()).toArray() : heldOutIndices(run, ds);
@@ -96,7 +104,8 @@ final class EvalCommand extends CliCommand {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String what = (run == null ? which.id() : "train, held out by " + heldOut)
-                + (ensemble == null ? "" : ", ensemble of " + (ensemble.size() + 1) + " models");
+                + (ensemble == null ? "" : ", ensemble of " + (ensemble.size() + 1) + " models")
+                + (mirrorWidth == 0 ? "" : ", each picture also mirrored");
         out().printf(Locale.ROOT, "%s %s, %d samples, %s engine: accuracy %.2f%% (%d/%d), %.1f samples/s%n",
                 input.data.task().id(), what, n, engine, 100.0 * correct / n, correct, n, n / seconds);
         if (counts != null) printActivity(counts);
@@ -104,10 +113,24 @@ final class EvalCommand extends CliCommand {
         return 0;
     }
 
-    /** The mean class probabilities of the --model and the --ensemble models, as logits (their logarithms). */
-    private Classifier ensembleOf(S4DModel first) throws java.io.IOException {
+    /** Tokens per picture row when --tta flip is asked for, else 0. */
+    private int mirrorWidth() {
+        if (tta == null) return 0;
+        if (!tta.equals("flip")) throw new IllegalArgumentException("--tta knows flip (the picture mirrored left to right), got " + tta);
+        int width = input.data.task().rowWidth();
+        if (width == 0) {
+            throw new IllegalArgumentException("--tta flip mirrors pictures, but " + input.data.task().id() + "'s tokens are not pixels in rows");
+        }
+        return width;
+    }
+
+    /**
+     * The mean class probabilities of the --model and the --ensemble models (each also on the mirrored
+     * picture when {@code mirrorWidth} &gt; 0), as logits (their logarithms).
+     */
+    private Classifier ensembleOf(S4DModel first, int mirrorWidth) throws java.io.IOException {
         List<S4DModel> models = new ArrayList<>(List.of(first));
-        for (Path p : ensemble) {
+        for (Path p : ensemble == null ? List.<Path>of() : ensemble) {
             S4DModel m = CliFiles.loadModel(p);
             try {
                 input.data.checkFits(m.config());
@@ -120,7 +143,7 @@ final class EvalCommand extends CliCommand {
             }
             models.add(m);
         }
-        Teacher mean = new Teacher(models, Runtime.getRuntime().availableProcessors());
+        Teacher mean = new Teacher(models, Runtime.getRuntime().availableProcessors(), mirrorWidth);
         return sequences -> {
             double[][] p = mean.probabilities(sequences, 1.0);
             float[][] logits = new float[p.length][];

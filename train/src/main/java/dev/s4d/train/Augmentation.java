@@ -175,6 +175,18 @@ public record Augmentation(boolean flips, boolean translates, boolean cuts, bool
     }
 
     /**
+     * A copy of {@code x}, a whole sequence of {@code dInput} features per token, with every image row
+     * reversed (see {@link #mirrorRows}): the picture mirrored left to right.
+     *
+     * @param width tokens per row; must divide the sequence's length
+     */
+    public static float[] mirrored(float[] x, int dInput, int width) {
+        float[] copy = x.clone();
+        mirrorRows(copy, 0, x.length / dInput, dInput, width);
+        return copy;
+    }
+
+    /**
      * Reverses every image row of one sequence in place: token (r, c) trades places with token
      * (r, width − 1 − c), all {@code dInput} features together.
      *

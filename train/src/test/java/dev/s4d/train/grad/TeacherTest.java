@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.s4d.engine.ConvEngine;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.S4DModel;
+import dev.s4d.train.Augmentation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,34 @@ class TeacherTest {
         // the same targets whatever the thread count, and a one-sample batch equals its row of a larger one
         assertThat(new Teacher(List.of(a, b), 1).probabilities(x, t)).isDeepEqualTo(got);
         assertThat(new Teacher(List.of(a, b), 3).probabilities(new float[][]{x[3]}, t)[0]).containsExactly(got[3]);
+    }
+
+    @Test
+    void aMirroringTeacherAveragesEachPictureWithItsMirror() {
+        S4DModel a = model(A, 1);
+        S4DModel b = model(B, 2);
+        float[][] x = GradientFixtures.sequences(4, 9, 2, 5);   // pictures of 3 rows of 3 tokens
+        float[][] mirrors = new float[x.length][];
+        for (int s = 0; s < x.length; s++) {
+            mirrors[s] = Augmentation.mirrored(x[s], 2, 3);
+            // token (row, column) now holds (row, 2 − column), both features together; the original is untouched
+            for (int row = 0; row < 3; row++) {
+                for (int col = 0; col < 3; col++) {
+                    for (int f = 0; f < 2; f++) assertThat(mirrors[s][(row * 3 + col) * 2 + f]).isEqualTo(x[s][(row * 3 + 2 - col) * 2 + f]);
+                }
+            }
+            assertThat(Augmentation.mirrored(mirrors[s], 2, 3)).containsExactly(x[s]);
+        }
+        double t = 1.5;
+        double[][] plain = new Teacher(List.of(a, b), 2).probabilities(x, t);
+        double[][] mirrored = new Teacher(List.of(a, b), 2).probabilities(mirrors, t);
+        double[][] got = new Teacher(List.of(a, b), 2, 3).probabilities(x, t);
+        for (int s = 0; s < x.length; s++) {
+            for (int c = 0; c < 4; c++) assertThat(got[s][c]).isCloseTo((plain[s][c] + mirrored[s][c]) / 2, within(1e-12));
+            assertThat(got[s]).isNotEqualTo(plain[s]);
+        }
+        assertThatThrownBy(() -> new Teacher(List.of(a), 1, 2).probabilities(x, t)).hasMessageContaining("rows of 2 tokens do not tile a sequence of 9");
+        assertThatThrownBy(() -> new Teacher(List.of(a), 1, -1)).hasMessageContaining("mirrorWidth must be 0 or a row width");
     }
 
     @Test
