@@ -140,20 +140,17 @@ class EvalTest {
         String out = eval("--ensemble", other.toString(), "--predictions", both.toString()).succeeds().out();
         assertThat(out).contains("smnist test, ensemble of 2 models, 20 samples");
 
-        ObjectMapper json = new ObjectMapper();
-        List<String> la = Files.readAllLines(a);
-        List<String> lb = Files.readAllLines(b);
-        List<String> lm = Files.readAllLines(both);
+        List<double[]> pa = probabilities(a);
+        List<double[]> pb = probabilities(b);
+        List<JsonNode> rows = rows(both);
         int correct = 0;
         for (int i = 0; i < 20; i++) {
-            double[] pa = softmax(json.readTree(la.get(i)).get("logits"));
-            double[] pb = softmax(json.readTree(lb.get(i)).get("logits"));
-            JsonNode row = json.readTree(lm.get(i));
+            JsonNode row = rows.get(i);
             int best = 0;
             for (int c = 0; c < 10; c++) {
-                double mean = (pa[c] + pb[c]) / 2;
+                double mean = (pa.get(i)[c] + pb.get(i)[c]) / 2;
                 assertThat(Math.exp(row.get("logits").get(c).asDouble())).isCloseTo(mean, org.assertj.core.api.Assertions.within(1e-5));
-                if (mean > (pa[best] + pb[best]) / 2) best = c;
+                if (mean > (pa.get(i)[best] + pb.get(i)[best]) / 2) best = c;
             }
             assertThat(row.get("prediction").asInt()).isEqualTo(best);
             if (best == row.get("label").asInt()) correct++;
@@ -181,17 +178,16 @@ class EvalTest {
         Cli.run(concat(common, "--predictions", plain.toString())).succeeds();
         String out = Cli.run(concat(common, "--tta", "flip", "--predictions", both.toString())).succeeds().out();
         assertThat(out).contains("smnist test, each picture also mirrored, 20 samples");
-        ObjectMapper json = new ObjectMapper();
-        List<String> lp = Files.readAllLines(plain);
-        List<String> lb = Files.readAllLines(both);
+        // The mean of two distributions: itself one, and the mirrored view's (2·mean − plain) one too.
+        List<double[]> p = probabilities(plain);
+        List<double[]> q = probabilities(both);
         double moved = 0;
         for (int i = 0; i < 20; i++) {
-            double[] p = softmax(json.readTree(lp.get(i)).get("logits"));
-            double[] q = softmax(json.readTree(lb.get(i)).get("logits"));
             double sum = 0;
             for (int c = 0; c < 10; c++) {
-                moved = Math.max(moved, Math.abs(p[c] - q[c]));
-                sum += q[c];
+                moved = Math.max(moved, Math.abs(p.get(i)[c] - q.get(i)[c]));
+                assertThat(2 * q.get(i)[c] - p.get(i)[c]).isBetween(-1e-5, 1 + 1e-5);
+                sum += q.get(i)[c];
             }
             assertThat(sum).isCloseTo(1, org.assertj.core.api.Assertions.within(1e-5));
         }
@@ -208,6 +204,19 @@ class EvalTest {
         List<String> all = new ArrayList<>(first);
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
+    }
+
+    /** The JSON objects of a --predictions file, one per sample. */
+    private static List<JsonNode> rows(Path predictions) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(predictions)) rows.add(json.readTree(line));
+        return rows;
+    }
+
+    /** Each sample's class probabilities, the softmax of the logits in a --predictions file. */
+    private static List<double[]> probabilities(Path predictions) throws Exception {
+        return rows(predictions).stream().map(r -> softmax(r.get("logits"))).toList();
     }
 
     private static double[] softmax(JsonNode logits) {
