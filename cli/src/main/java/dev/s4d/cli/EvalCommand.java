@@ -50,7 +50,8 @@ final class EvalCommand extends CliCommand {
     List<Path> ensemble;
 
     @Option(names = "--tta", paramLabel = "flip", description = "Test-time augmentation: flip also classifies every picture mirrored"
-            + " left to right and takes the mean of the two views' class probabilities; pictures only, conv engine only.")
+            + " left to right and takes the mean of the two views' class probabilities (with --ensemble, of every model's two);"
+            + " pictures only, conv engine only. --predictions then holds the log of the mean probabilities as logits.")
     String tta;
 
     @Option(names = "--predictions", paramLabel = "FILE.jsonl",

@@ -1,9 +1,9 @@
 package dev.s4d.train.grad;
 
 import dev.s4d.engine.ConvEngine;
-import dev.s4d.train.Augmentation;
 import dev.s4d.kernel.Kernels;
 import dev.s4d.model.S4DModel;
+import dev.s4d.train.Augmentation;
 import java.util.ArrayList;
 import java.util.List;
 
