@@ -64,13 +64,9 @@ final class EvalCommand extends CliCommand {
         input.data.checkOptions();
         Split which = input.split.get();
         if (activity && !engine.equals("conv")) throw new IllegalArgumentException("--activity counts in the conv engine: leave out --engine " + engine);
-        if (ensemble != null && (activity || !engine.equals("conv"))) {
-            throw new IllegalArgumentException("--ensemble runs the conv engine without --activity: leave out " + (activity ? "--activity" : "--engine " + engine));
-        }
+        if (ensemble != null) requirePlainConv("--ensemble");
         int mirrorWidth = mirrorWidth();
-        if (mirrorWidth > 0 && (activity || !engine.equals("conv"))) {
-            throw new IllegalArgumentException("--tta runs the conv engine without --activity: leave out " + (activity ? "--activity" : "--engine " + engine));
-        }
+        if (mirrorWidth > 0) requirePlainConv("--tta");
         if (heldOut != null && which != Split.TEST) throw new IllegalArgumentException("--held-out reads the training split: leave out --split");
         Checkpoint run = heldOut == null ? null : runCheckpoint();
         // Before the work, not after it: a run should not end in "cannot write".
@@ -112,6 +108,13 @@ final class EvalCommand extends CliCommand {
         if (counts != null) printActivity(counts);
         if (predictions != null) out().println("predictions written to " + predictions);
         return 0;
+    }
+
+    /** Mean probabilities (--ensemble, --tta) come from the conv engine alone, without counting activity. */
+    private void requirePlainConv(String option) {
+        if (activity || !engine.equals("conv")) {
+            throw new IllegalArgumentException(option + " runs the conv engine without --activity: leave out " + (activity ? "--activity" : "--engine " + engine));
+        }
     }
 
     /** Tokens per picture row when --tta flip is asked for, else 0. */
