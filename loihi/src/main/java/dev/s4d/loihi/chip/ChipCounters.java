@@ -1,5 +1,6 @@
 package dev.s4d.loihi.chip;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -69,27 +70,19 @@ public final class ChipCounters {
     }
 
     public long totalSynops() {
-        long s = 0;
-        for (long v : synops) s += v;
-        return s;
+        return Arrays.stream(synops).sum();
     }
 
     public long totalMessages() {
-        long s = 0;
-        for (long v : messages) s += v;
-        return s;
+        return Arrays.stream(messages).sum();
     }
 
     public long totalUpdates() {
-        long s = 0;
-        for (long v : updates) s += v;
-        return s;
+        return Arrays.stream(updates).sum();
     }
 
     public long totalSaturations() {
-        long s = 0;
-        for (long v : saturations) s += v;
-        return s;
+        return Arrays.stream(saturations).sum();
     }
 
     /** Saturation counts by site name, in the topology's order. */
@@ -117,9 +110,9 @@ public final class ChipCounters {
 
     public void clear() {
         tokens = 0;
-        java.util.Arrays.fill(updates, 0);
-        java.util.Arrays.fill(messages, 0);
-        java.util.Arrays.fill(synops, 0);
-        java.util.Arrays.fill(saturations, 0);
+        Arrays.fill(updates, 0);
+        Arrays.fill(messages, 0);
+        Arrays.fill(synops, 0);
+        Arrays.fill(saturations, 0);
     }
 }
