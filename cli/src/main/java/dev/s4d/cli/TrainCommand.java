@@ -103,6 +103,12 @@ final class TrainCommand extends CliCommand {
             + " then the smoothed one, the validation and test losses stay the plain cross-entropy.")
     Double labelSmoothing;
 
+    @Option(names = "--batch-norm", negatable = true, description = "Loihi flavour: normalise each S4D layer's input with the"
+            + " batch's mean and variance while training (with a learned scale and shift), as the paper group's Loihi examples"
+            + " train; every model written has the norms folded into the encoder and the pointwise linears before them, so it"
+            + " is an ordinary loihi model (default: off).")
+    Boolean batchNorm;
+
     @Option(names = "--teacher", paramLabel = "MODEL", description = "Distil from this trained model (ours, or a reference PyTorch"
             + " state_dict): the loss blends in how far the model's probabilities are from the teacher's on the same augmented input."
             + " Repeat it for an ensemble, whose probabilities are averaged. On --resume, where the run's teachers are now (same bytes).")
@@ -235,6 +241,7 @@ final class TrainCommand extends CliCommand {
                 .lr(or(lr, base.lr())).lrSsm(or(lrSsm, base.lrSsm())).weightDecay(or(weightDecay, base.weightDecay()))
                 .warmupSteps(or(warmup, base.warmupSteps())).clipNorm(or(clip, base.clipNorm())).dropout(or(dropout, base.dropout()))
                 .labelSmoothing(or(labelSmoothing, base.labelSmoothing()))
+                .batchNorm(or(batchNorm, base.batchNorm()))
                 .teachers(givenTeachers == null ? base.teachers() : givenTeachers)
                 .distillWeight(or(distillWeight, teachers != null && base.teachers().isEmpty() ? TeacherModels.DEFAULT_WEIGHT : base.distillWeight()))
                 .distillTemperature(or(distillTemperature, base.distillTemperature()))

@@ -217,6 +217,22 @@ class TrainCommandTest {
         assertThat(Files.readString(smoothed.resolve(Trainer.SUMMARY))).contains("\"label_smoothing\" : 0.3");
     }
 
+    /** --batch-norm trains γ and β of the loihi flavour, writes folded plain models and stays with the run; other flavours refuse it. */
+    @Test
+    void batchNormsTrainTheLoihiFlavourAndFoldIntoItsModels() throws Exception {
+        Path out = dir.resolve("normed");
+        String[] small = {"--flavour", "loihi", "--d-model", "8", "--d-state", "4", "--layers", "2", "--threads", "1", "--epochs", "2"};
+        Cli.run(args(out, concat(small, "--batch-norm", "--stop-after", "1"))).succeeds();
+        Cli.run(args(out, "--resume", "--no-batch-norm")).failsWith(1, "batch_norm true → false");
+        Cli.run(args(out, "--resume")).succeeds();
+        S4DModel last = ModelFiles.load(out.resolve(Trainer.LAST));
+        assertThat(last.parameters().names()).isEqualTo(S4DModel.expectedShapes(last.config()).keySet());
+        assertThat(Files.readString(out.resolve(Trainer.SUMMARY))).contains("\"batch_norm\" : true");
+        Cli.run(args(dir.resolve("ref"), "--flavour", "reference", "--d-model", "8", "--d-state", "4", "--layers", "1", "--threads", "1",
+                "--epochs", "1", "--batch-norm")).failsWith(1, "batch normalisation is for the loihi flavour");
+        assertThat(dir.resolve("ref").resolve(Trainer.CHECKPOINT)).doesNotExist();
+    }
+
     /**
      * A teacher reaches the real gradient code (another training loss than without), is named in the log,
      * stays with the run, may be found elsewhere on resume but not replaced, and a distilled run resumed

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -17,8 +18,8 @@ import dev.s4d.io.ModelFiles;
 import dev.s4d.io.SafeTensors;
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Parameters;
-import dev.s4d.model.S4DModel;
 import dev.s4d.model.Tensor;
+import dev.s4d.train.grad.BatchNorms;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -108,7 +109,7 @@ public record Checkpoint(
             "augment", TextNode.valueOf(Augmentation.NONE.id()), "average_last", IntNode.valueOf(0),
             "schedule", TextNode.valueOf(LearningRateSchedule.Decay.COSINE.id()), "label_smoothing", DoubleNode.valueOf(0),
             "distill_weight", DoubleNode.valueOf(0), "distill_temperature", DoubleNode.valueOf(1),
-            "teachers", JsonNodeFactory.instance.arrayNode());
+            "teachers", JsonNodeFactory.instance.arrayNode(), "batch_norm", BooleanNode.FALSE);
     /** Epoch metrics added since the first checkpoints; older epochs had no averaged weights and no activity counts. */
     private static final List<String> ADDED_METRICS = List.of("avg_val_loss", "avg_val_acc", "val_silent_channels");
 
@@ -241,11 +242,10 @@ public record Checkpoint(
                     throw new ModelFileException(path, "unexpected tensor '" + name + "' in a checkpoint");
                 }
             }
-            Parameters params = group(tensors, PARAM, model);
-            // The model checks names, shapes and finiteness of the values.
-            new S4DModel(model, params);
-            Parameters m = group(tensors, EXP_AVG, model);
-            Parameters v = group(tensors, EXP_AVG_SQ, model);
+            Parameters params = group(tensors, PARAM, model, train.batchNorm());
+            BatchNorms.requireTrained(model, train.batchNorm(), params);
+            Parameters m = group(tensors, EXP_AVG, model, train.batchNorm());
+            Parameters v = group(tensors, EXP_AVG_SQ, model, train.batchNorm());
             if (!m.names().equals(params.names()) || !v.names().equals(params.names())) {
                 throw new ModelFileException(path, "the optimiser moments are for parameters " + m.names()
                         + " and " + v.names() + ", expected " + params.names());
@@ -257,10 +257,11 @@ public record Checkpoint(
                             + m.get(name).shapeString() + " and " + v.get(name).shapeString() + ", expected " + params.get(name).shapeString());
                 }
             }
-            Parameters average = tensors.keySet().stream().anyMatch(n -> n.startsWith(AVERAGE)) ? group(tensors, AVERAGE, model) : null;
+            Parameters average = tensors.keySet().stream().anyMatch(n -> n.startsWith(AVERAGE))
+                    ? group(tensors, AVERAGE, model, train.batchNorm()) : null;
             if (average != null) {
-                // Same names, shapes and finiteness as the parameters: it is a model of the same architecture.
-                new S4DModel(model, average);
+                // Same names, shapes and finiteness as the parameters: the same architecture.
+                BatchNorms.requireTrained(model, train.batchNorm(), average);
             }
             return new Checkpoint(train, model, data, at.step(), at.epoch(), at.batchInEpoch(), params, m, v, average,
                     at.epochSoFar(), at.bestValAccuracy(), at.bestEpoch(), at.history());
@@ -286,9 +287,9 @@ public record Checkpoint(
      * The tensors under one prefix, in the model's canonical order (the order the trainer and the
      * optimiser iterate in); names the model does not have follow, for its check to report.
      */
-    private static Parameters group(Map<String, Tensor> all, String prefix, ModelConfig model) {
+    private static Parameters group(Map<String, Tensor> all, String prefix, ModelConfig model, boolean batchNorm) {
         Map<String, Tensor> ordered = new LinkedHashMap<>();
-        for (String name : S4DModel.expectedShapes(model).keySet()) {
+        for (String name : BatchNorms.trainedShapes(model, batchNorm).keySet()) {
             Tensor t = all.get(prefix + name);
             if (t != null) ordered.put(name, t);
         }

@@ -21,6 +21,22 @@ public interface GradientSource {
      */
     BatchStats compute(Parameters params, Parameters grads, float[][] sequences, int[] labels, long dropoutSeed);
 
+    /** Whether this source batch-normalises each S4D input, so that its parameters include the norms' γ and β. */
+    default boolean batchNormalises() {
+        return false;
+    }
+
+    /**
+     * For a source that batch-normalises each S4D input ({@link dev.s4d.train.grad.BatchNorms}): the moments
+     * of those inputs over {@code sequences} in a forward pass without dropout, which the trainer pools
+     * into the population statistics it folds the norms with.
+     *
+     * @throws UnsupportedOperationException if this source has no batch norms
+     */
+    default dev.s4d.train.grad.BatchNorms.Statistics statistics(Parameters params, float[][] sequences) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not batch-normalise");
+    }
+
     /** Loss summed over the batch divided by its size, and how many samples the model got right. */
     record BatchStats(double loss, int correct, int count) {
     }

@@ -14,7 +14,7 @@ public final class GradientSources {
 
     /**
      * The gradient source for models of {@code config} trained with {@code training}'s dropout, label
-     * smoothing and thread count (the forward and backward passes' worker threads), learning from the
+     * smoothing, batch norms and thread count (the forward and backward passes' worker threads), learning from the
      * labels alone.
      */
     public static GradientSource forModel(ModelConfig config, TrainConfig training) {
@@ -38,6 +38,6 @@ public final class GradientSources {
         }
         Distillation distillation = teacher == null ? null : new Distillation(teacher, training.distillWeight(), training.distillTemperature());
         return new FloatGradients(config, training.dropout(), new LabelSmoothing(training.labelSmoothing()), distillation,
-                training.threads(), Kernels.best());
+                training.batchNorm(), training.threads(), Kernels.best());
     }
 }

@@ -42,6 +42,9 @@ import java.util.List;
  * @param teachers        the model files whose mean probabilities the student learns from, with their
  *                        digests; empty exactly when distillWeight is 0. Checkpoints from before these three
  *                        settings existed read as 0, 1 and none
+ * @param batchNorm       whether each S4D layer's input is batch-normalised in training and the norms folded into
+ *                        the linear layers before them for inference ({@link dev.s4d.train.grad.BatchNorms}; loihi
+ *                        flavour only); a checkpoint from before this setting existed reads as false
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -66,7 +69,8 @@ public record TrainConfig(
         @JsonProperty("label_smoothing") double labelSmoothing,
         @JsonProperty("distill_weight") double distillWeight,
         @JsonProperty("distill_temperature") double distillTemperature,
-        @JsonProperty("teachers") List<TeacherFile> teachers) {
+        @JsonProperty("teachers") List<TeacherFile> teachers,
+        @JsonProperty("batch_norm") boolean batchNorm) {
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -119,11 +123,11 @@ public record TrainConfig(
      * The reference recipe (REFERENCE.md §2): AdamW at 0.01 with weight decay 0.01, the SSM group at
      * 0.001 without decay, batch 64, dropout 0.1, cosine decay without warm-up, no clipping; 10% of the
      * training split for validation, a checkpoint every 100 steps, all cores, no augmentation, no
-     * weight averaging, no label smoothing, no distillation.
+     * weight averaging, no label smoothing, no distillation, no batch norms.
      */
     public static TrainConfig defaults() {
         return new TrainConfig(10, 64, 0.01, 0.001, 0.01, 0.0, 0.9, 0.999, 1e-8, 0, 0.0, 0.1,
-                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE, 0.0, 0.0, 1.0, List.of());
+                0L, 0.1, Runtime.getRuntime().availableProcessors(), 100, Augmentation.NONE, 0, LearningRateSchedule.Decay.COSINE, 0.0, 0.0, 1.0, List.of(), false);
     }
 
     /** The learning-rate factors of a run of {@code stepsPerEpoch} steps an epoch with these settings. */
@@ -213,6 +217,7 @@ public record TrainConfig(
         private double distillWeight;
         private double distillTemperature;
         private List<TeacherFile> teachers;
+        private boolean batchNorm;
 
         private Builder(TrainConfig c) {
             epochs = c.epochs;
@@ -238,6 +243,7 @@ public record TrainConfig(
             distillWeight = c.distillWeight;
             distillTemperature = c.distillTemperature;
             teachers = c.teachers;
+            batchNorm = c.batchNorm;
         }
 
         public Builder epochs(int epochs) {
@@ -355,10 +361,15 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder batchNorm(boolean batchNorm) {
+            this.batchNorm = batchNorm;
+            return this;
+        }
+
         /** The settings, checked as the record's constructor checks them. */
         public TrainConfig build() {
             return new TrainConfig(epochs, batchSize, lr, lrSsm, weightDecay, weightDecaySsm, beta1, beta2, eps, warmupSteps, clipNorm, dropout, seed, valFraction, threads, checkpointEvery, augment, averageLast, schedule, labelSmoothing,
-                    distillWeight, distillTemperature, teachers);
+                    distillWeight, distillTemperature, teachers, batchNorm);
         }
     }
 }

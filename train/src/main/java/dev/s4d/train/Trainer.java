@@ -12,6 +12,7 @@ import dev.s4d.model.S4DModel;
 import dev.s4d.time.RunningClock;
 import dev.s4d.train.Checkpoint.DataFingerprint;
 import dev.s4d.train.Checkpoint.EpochTotals;
+import dev.s4d.train.grad.BatchNorms;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,11 @@ import java.util.SplittableRandom;
  * weight averaging (Izmailov et al. 2018) over the tail of the schedule. Neither flavour has
  * batch statistics (LayerNorm normalises each token by itself), so the mean is a finished model.
  *
+ * <p>With {@code batch_norm} ({@link BatchNorms}) the run trains γ and β of a batch norm before each S4D
+ * layer besides the model's parameters, and every model it validates or writes is folded: the population
+ * statistics come from a forward pass over the first {@value #CALIBRATION_SAMPLES} training samples
+ * (without augmentation or dropout) with the weights at hand, the averaged weights' with their own.
+ *
  * <p>Reproducibility: the validation split, each epoch's order, each step's dropout seed and which of its
  * samples are mirrored ({@link Augmentation}) follow from the seed and the position alone, and a checkpoint holds the exact float state; so for a gradient
  * source that is deterministic for a fixed thread count, a run resumed from any checkpoint takes
@@ -46,6 +52,8 @@ public final class Trainer {
     public static final String LAST = "last.safetensors";
     public static final String AVERAGED = "averaged.safetensors";
     public static final String SUMMARY = "summary.json";
+    /** Training samples whose statistics fold a batch-normalised run's norms: enough for the mean and variance of every channel to settle. */
+    public static final int CALIBRATION_SAMPLES = 2048;
 
     private static final JsonMapper JSON = new JsonMapper();
 
@@ -67,6 +75,10 @@ public final class Trainer {
     }
 
     private Trainer(TrainConfig config, GradientSource gradients, Path outDir, TrainListener listener, int stopAfter) {
+        if (config.batchNorm() != gradients.batchNormalises()) {
+            throw new IllegalArgumentException("the settings " + (config.batchNorm() ? "ask for" : "have no") + " batch norms but the gradient source "
+                    + (gradients.batchNormalises() ? "has them" : "has none"));
+        }
         this.config = config;
         this.gradients = gradients;
         this.outDir = outDir;
@@ -102,7 +114,7 @@ public final class Trainer {
                     + "); resume it, or train into another directory");
         }
         Files.createDirectories(outDir);
-        Parameters params = initial.parameters().copy();
+        Parameters params = config.batchNorm() ? BatchNorms.initial(initial) : initial.parameters().copy();
         Run run = new Run(initial.config(), params, AdamW.of(params, config), DataFingerprint.of(train));
         return run.execute(train, test);
     }
@@ -170,6 +182,8 @@ public final class Trainer {
         final List<EpochMetrics> history = new ArrayList<>();
         long lastCheckpointStep = -1;
         int stepsPerEpoch;
+        /** The training samples that fold batch norms. */
+        int[] calibration;
 
         Run(ModelConfig modelConfig, Parameters params, AdamW optimizer, DataFingerprint data) {
             this.modelConfig = modelConfig;
@@ -185,6 +199,7 @@ public final class Trainer {
             int[] valIdx = split[1];
             int batch = config.batchSize();
             stepsPerEpoch = Math.ceilDiv(trainIdx.length, batch);
+            calibration = Arrays.copyOf(trainIdx, Math.min(CALIBRATION_SAMPLES, trainIdx.length));
             if (step != (long) epoch * stepsPerEpoch + batchInEpoch || batchInEpoch >= stepsPerEpoch) {
                 throw new IllegalArgumentException("the checkpoint is at step " + step + ", epoch " + (epoch + 1) + ", batch "
                         + (batchInEpoch + 1) + ", which does not fit " + stepsPerEpoch + " batches per epoch");
@@ -211,7 +226,7 @@ public final class Trainer {
                         config.epochs()));
                 return new TrainResult(step, history, bestValAccuracy, bestEpoch, null, null, 0, null, true);
             }
-            return finish(test);
+            return finish(train, test);
         }
 
         /** One optimiser step on the next batch of {@code order}. */
@@ -249,7 +264,8 @@ public final class Trainer {
         void finishEpoch(Dataset train, int[] valIdx, double lr) throws IOException {
             long start = RunningClock.nanoTime();
             ChannelActivity activity = new ChannelActivity(modelConfig);
-            Evaluation val = valIdx.length == 0 ? null : evaluate(model(), train, valIdx, "validate", activity);
+            S4DModel model = inferenceModel(params, train);
+            Evaluation val = valIdx.length == 0 ? null : evaluate(model, train, valIdx, "validate", activity);
             Evaluation avgVal = addToAverage(train, valIdx);
             double seconds = totals.trainSeconds() + (RunningClock.nanoTime() - start) / 1e9;
             EpochMetrics metrics = new EpochMetrics(epoch + 1, step, totals.meanLoss(), totals.accuracy(),
@@ -261,7 +277,7 @@ public final class Trainer {
             if (val != null && (bestValAccuracy == null || val.accuracy() > bestValAccuracy)) {
                 bestValAccuracy = val.accuracy();
                 bestEpoch = epoch + 1;
-                ModelFiles.save(model(), outDir.resolve(BEST));
+                ModelFiles.save(model, outDir.resolve(BEST));
                 listener.info(String.format(Locale.ROOT, "epoch %d: best validation accuracy so far, %.2f%%, saved %s",
                         bestEpoch, 100 * bestValAccuracy, BEST));
             }
@@ -291,7 +307,7 @@ public final class Trainer {
                     for (int i = 0; i < a.length; i++) a[i] += (p[i] - a[i]) / n;
                 }
             }
-            S4DModel averaged = new S4DModel(modelConfig, average);
+            S4DModel averaged = inferenceModel(average, train);
             ModelFiles.save(averaged, outDir.resolve(AVERAGED));
             Evaluation val = valIdx.length == 0 ? null : evaluate(averaged, train, valIdx, "validate averaged");
             listener.info(String.format(Locale.ROOT, "epoch %d: weights of the last %d epoch%s averaged%s, saved %s", epoch + 1, n,
@@ -300,8 +316,8 @@ public final class Trainer {
             return val;
         }
 
-        TrainResult finish(Dataset test) throws IOException {
-            S4DModel last = model();
+        TrainResult finish(Dataset train, Dataset test) throws IOException {
+            S4DModel last = inferenceModel(params, train);
             ModelFiles.save(last, outDir.resolve(LAST));
             Evaluation testLast = null;
             Evaluation testBest = null;
@@ -315,7 +331,7 @@ public final class Trainer {
                 } else if (bestEpoch > 0) {
                     testBest = evaluate(ModelFiles.load(outDir.resolve(BEST)), test, all, "test best");
                 }
-                if (average != null) testAveraged = evaluate(new S4DModel(modelConfig, average), test, all, "test averaged");
+                if (average != null) testAveraged = evaluate(inferenceModel(average, train), test, all, "test averaged");
             }
             TrainResult result = new TrainResult(step, history, bestValAccuracy, bestEpoch, testLast, testBest,
                     average == null ? 0 : config.averageLast(), testAveraged, false);
@@ -344,8 +360,20 @@ public final class Trainer {
             lastCheckpointStep = step;
         }
 
-        S4DModel model() {
-            return new S4DModel(modelConfig, params);
+        /** The model that trained parameters {@code p} stand for: themselves, or with batch norms folded with statistics over the calibration samples. */
+        S4DModel inferenceModel(Parameters p, Dataset train) {
+            if (!config.batchNorm()) return new S4DModel(modelConfig, p);
+            BatchNorms.Statistics stats = null;
+            try (TrainListener.Progress progress = listener.begin("calibrate", calibration.length, 0)) {
+                for (int from = 0; from < calibration.length; from += config.batchSize()) {
+                    float[][] sequences = new float[Math.min(config.batchSize(), calibration.length - from)][];
+                    for (int i = 0; i < sequences.length; i++) sequences[i] = train.sequence(calibration[from + i]);
+                    BatchNorms.Statistics batch = gradients.statistics(p, sequences);
+                    stats = stats == null ? batch : stats.pool(batch);
+                    progress.advance(sequences.length, "");
+                }
+            }
+            return BatchNorms.fold(modelConfig, p, stats);
         }
 
         int[] epochOrder(int[] trainIdx, int e) {

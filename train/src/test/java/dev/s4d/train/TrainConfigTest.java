@@ -25,10 +25,10 @@ class TrainConfigTest {
     void toBuilderCopiesEverySetting() {
         List<TeacherFile> teachers = List.of(new TeacherFile("a.safetensors", A));
         TrainConfig c = new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L, 0.2, 2, 17,
-                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15, 0.7, 2.0, teachers);
+                Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15, 0.7, 2.0, teachers, true);
         assertThat(c.toBuilder().build()).isEqualTo(c);
         assertThat(c.withThreads(5)).isEqualTo(new TrainConfig(7, 16, 0.02, 0.002, 0.03, 0.04, 0.8, 0.99, 1e-6, 9, 1.5, 0.3, 42L,
-                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15, 0.7, 2.0, teachers));
+                0.2, 5, 17, Augmentation.FLIP_TRANSLATE, 3, LearningRateSchedule.Decay.CONSTANT, 0.15, 0.7, 2.0, teachers, true));
         assertThat(c.withAverageLast(0).averageLast()).isZero();
     }
 

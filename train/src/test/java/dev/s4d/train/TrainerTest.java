@@ -68,6 +68,16 @@ class TrainerTest {
             if (++calls[0] == crashAt) throw new IllegalStateException("simulated crash");
             return inner.compute(params, grads, sequences, labels, seed);
         }
+
+        @Override
+        public boolean batchNormalises() {
+            return inner.batchNormalises();
+        }
+
+        @Override
+        public dev.s4d.train.grad.BatchNorms.Statistics statistics(dev.s4d.model.Parameters params, float[][] sequences) {
+            return inner.statistics(params, sequences);
+        }
     }
 
     private static GradientSource gradients() {

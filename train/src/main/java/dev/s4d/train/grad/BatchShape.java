@@ -2,7 +2,6 @@ package dev.s4d.train.grad;
 
 import dev.s4d.model.ModelConfig;
 import dev.s4d.model.Parameters;
-import dev.s4d.model.S4DModel;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -36,9 +35,9 @@ record BatchShape(int size, int length) {
         return new BatchShape(sequences.length, values / config.dInput());
     }
 
-    /** Checks that {@code p} has every parameter of the config with its shape (what=params or grads). */
-    static void checkParameters(ModelConfig config, Parameters p, String what) {
-        Map<String, int[]> expected = S4DModel.expectedShapes(config);
+    /** Checks that {@code p} has every parameter training the config needs, with its shape (what=params or grads). */
+    static void checkParameters(ModelConfig config, boolean batchNorm, Parameters p, String what) {
+        Map<String, int[]> expected = BatchNorms.trainedShapes(config, batchNorm);
         expected.forEach((name, shape) -> {
             if (!p.contains(name)) {
                 throw new IllegalArgumentException(what + " lack '" + name + "' " + Arrays.toString(shape));

@@ -87,6 +87,66 @@ final class DoubleLayers {
         }
     }
 
+    /**
+     * Batch normalisation of each channel over every row of every sample ({@link BatchNorms}):
+     * x̂ = (x − mean)/√(var + eps) with the biased variance, y = x̂·w + b. Keeps x̂ and, per channel,
+     * the mean, the variance and 1/√(var + eps).
+     */
+    static void batchNorm(double[][] x, int width, double[] w, double[] b, double eps, double[][] xhat,
+                          double[] mean, double[] var, double[] inv, double[][] y) {
+        long count = 0;
+        java.util.Arrays.fill(mean, 0);
+        java.util.Arrays.fill(var, 0);
+        for (double[] s : x) {
+            for (int o = 0; o < s.length; o += width) {
+                for (int j = 0; j < width; j++) mean[j] += s[o + j];
+            }
+            count += s.length / width;
+        }
+        for (int j = 0; j < width; j++) mean[j] /= count;
+        for (double[] s : x) {
+            for (int o = 0; o < s.length; o += width) {
+                for (int j = 0; j < width; j++) var[j] += (s[o + j] - mean[j]) * (s[o + j] - mean[j]);
+            }
+        }
+        for (int j = 0; j < width; j++) {
+            var[j] /= count;
+            inv[j] = 1.0 / Math.sqrt(var[j] + eps);
+        }
+        for (int n = 0; n < x.length; n++) {
+            for (int i = 0; i < x[n].length; i++) {
+                int j = i % width;
+                xhat[n][i] = (x[n][i] - mean[j]) * inv[j];
+                y[n][i] = xhat[n][i] * w[j] + b[j];
+            }
+        }
+    }
+
+    /** dx = w·inv·(dy − mean(dy) − x̂·mean(dy·x̂)), the means over every row of every sample; dw += Σ dy·x̂, db += Σ dy. */
+    static void batchNormBackward(double[][] xhat, double[] inv, int width, double[] w, double[][] dy, double[][] dx,
+                                  double[] dw, double[] db) {
+        double[] sumG = new double[width];
+        double[] sumGx = new double[width];
+        long count = 0;
+        for (int n = 0; n < dy.length; n++) {
+            for (int i = 0; i < dy[n].length; i++) {
+                sumG[i % width] += dy[n][i];
+                sumGx[i % width] += dy[n][i] * xhat[n][i];
+            }
+            count += dy[n].length / width;
+        }
+        for (int j = 0; j < width; j++) {
+            dw[j] += sumGx[j];
+            db[j] += sumG[j];
+        }
+        for (int n = 0; n < dy.length; n++) {
+            for (int i = 0; i < dy[n].length; i++) {
+                int j = i % width;
+                dx[n][i] = w[j] * inv[j] * (dy[n][i] - sumG[j] / count - xhat[n][i] * sumGx[j] / count);
+            }
+        }
+    }
+
     static void gelu(double[] y, double[] a) {
         for (int i = 0; i < y.length; i++) a[i] = Activations.gelu(y[i]);
     }

@@ -32,6 +32,12 @@ import java.util.function.IntConsumer;
  * A_imag) in double by {@link S4DKernel}, which also builds the kernels at the start; D rides along
  * as the kernel's tap at lag 0. Both steps are split over the workers by channel.
  *
+ * <p>With batch norms ({@link BatchNorms}) a sample cannot go through all layers alone: each layer's
+ * normalisation waits for the statistics of every sample's input to it, and its backward pass for the
+ * batch's sums of the gradient. The pass then goes layer by layer, each worker keeping the activations of
+ * all its samples; the statistics and sums are added per worker in sample order and combined in worker
+ * order, so the result is as reproducible as without.
+ *
  * <p>Not thread-safe: one caller at a time (the workspaces are reused between calls). The pool's
  * threads are daemons that go away when idle, so there is nothing to close.
  */
@@ -48,6 +54,8 @@ public final class FloatGradients implements GradientSource {
     private final ForkJoinPool pool;
     private final Worker[] workers;
     private final TrainingConvolution conv;
+    /** Whether each S4D input is batch-normalised ({@link BatchNorms}), which makes the pass go layer by layer over the batch. */
+    private final boolean batchNorm;
     /** The parameters the workers sum directly: all but the S4D layer's (see the class comment), in the model's order. */
     private final List<String> summed = new ArrayList<>();
 
@@ -70,6 +78,18 @@ public final class FloatGradients implements GradientSource {
      */
     public FloatGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, Distillation distillation, int threads,
                           Kernels kernels) {
+        this(config, dropout, smoothing, distillation, false, threads, kernels);
+    }
+
+    /**
+     * As {@link #FloatGradients(ModelConfig, double, LabelSmoothing, Distillation, int, Kernels)}, normalising
+     * each S4D layer's input with the batch's statistics when {@code batchNorm} ({@link BatchNorms}; loihi
+     * flavour only), whose γ and β are then parameters too.
+     */
+    public FloatGradients(ModelConfig config, double dropout, LabelSmoothing smoothing, Distillation distillation, boolean batchNorm,
+                          int threads, Kernels kernels) {
+        if (batchNorm) BatchNorms.requireFoldable(config);
+        this.batchNorm = batchNorm;
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         this.c = config;
         this.ref = config.flavour() == BlockFlavour.REFERENCE;
@@ -79,6 +99,7 @@ public final class FloatGradients implements GradientSource {
         this.k = kernels;
         this.pool = new ForkJoinPool(threads);
         this.conv = TrainingConvolution.of(kernels, config.nLayers(), config.dModel());
+        // The batch norms' γ and β are summed centrally from the workers' per-channel sums.
         for (String name : S4DModel.expectedShapes(config).keySet()) {
             if (!isKernelParameter(name)) summed.add(name);
         }
@@ -98,34 +119,30 @@ public final class FloatGradients implements GradientSource {
 
     @Override
     public BatchStats compute(Parameters params, Parameters grads, float[][] sequences, int[] labels, long dropoutSeed) {
-        BatchShape.checkParameters(c, params, "params");
-        BatchShape.checkParameters(c, grads, "grads");
+        BatchShape.checkParameters(c, batchNorm, params, "params");
+        BatchShape.checkParameters(c, batchNorm, grads, "grads");
         BatchShape shape = BatchShape.check(c, sequences, labels);
         int length = shape.length();
         int batch = shape.size();
-        conv.resize(length);
+        S4DKernel[] kernels = prepare(params, length);
         Weights weights = new Weights(params);
-        S4DKernel[] kernels = new S4DKernel[c.nLayers()];
-        for (int i = 0; i < kernels.length; i++) {
-            kernels[i] = new S4DKernel(c.discretization(), c.dModel(), c.modes(), wide(params, ParameterNames.logDt(i)),
-                    wide(params, ParameterNames.logAReal(i)), wide(params, ParameterNames.aImag(i)),
-                    wide(params, ParameterNames.c(i)));
-        }
-
-        forEachWorker(w -> workers[w].setKernels(kernels, weights, w));
 
         double[][] soft = distillation == null ? null : distillation.targets(sequences);
         double[] losses = new double[batch];
         boolean[] right = new boolean[batch];
-        forEachWorker(w -> {
-            Worker worker = workers[w];
-            worker.resize(length);
-            worker.clearGradients();
-            for (int b = slice(w, batch, true); b < slice(w, batch, false); b++) {
-                losses[b] = worker.sample(weights, sequences[b], labels[b], soft == null ? null : soft[b], b, dropoutSeed, 1f / batch);
-                right[b] = worker.predicted == labels[b];
-            }
-        });
+        if (batchNorm) {
+            new NormalisedPass(weights, sequences, dropoutSeed).train(labels, soft, losses, right, grads);
+        } else {
+            forEachWorker(w -> {
+                Worker worker = workers[w];
+                worker.resize(length, 1);
+                worker.clearGradients();
+                for (int b = slice(w, batch, true); b < slice(w, batch, false); b++) {
+                    losses[b] = worker.sample(weights, sequences[b], labels[b], soft == null ? null : soft[b], b, dropoutSeed, 1f / batch);
+                    right[b] = worker.slots[0].predicted == labels[b];
+                }
+            });
+        }
 
         for (int n = 0; n < summed.size(); n++) {
             float[] out = grads.get(summed.get(n)).data();
@@ -156,6 +173,41 @@ public final class FloatGradients implements GradientSource {
         return new BatchStats(loss / batch, correct, batch);
     }
 
+    /**
+     * The mean and variance of each S4D layer's input before its batch norm over these samples, from a
+     * forward pass without dropout: what {@link BatchNorms.Statistics#pool} gathers into the population's
+     * statistics that {@link BatchNorms#fold} needs.
+     *
+     * @throws UnsupportedOperationException if this source does not batch-normalise
+     */
+    @Override
+    public boolean batchNormalises() {
+        return batchNorm;
+    }
+
+    @Override
+    public BatchNorms.Statistics statistics(Parameters params, float[][] sequences) {
+        if (!batchNorm) throw new UnsupportedOperationException("this gradient source does not batch-normalise");
+        BatchShape.checkParameters(c, true, params, "params");
+        BatchShape shape = BatchShape.check(c, sequences, new int[sequences.length]);
+        prepare(params, shape.length());
+        return new NormalisedPass(new Weights(params), sequences, 0L).forward(false);
+    }
+
+    /** Sizes the convolution for {@code length} and builds every layer's kernel (split over the workers). */
+    private S4DKernel[] prepare(Parameters params, int length) {
+        conv.resize(length);
+        S4DKernel[] kernels = new S4DKernel[c.nLayers()];
+        for (int i = 0; i < kernels.length; i++) {
+            kernels[i] = new S4DKernel(c.discretization(), c.dModel(), c.modes(), wide(params, ParameterNames.logDt(i)),
+                    wide(params, ParameterNames.logAReal(i)), wide(params, ParameterNames.aImag(i)),
+                    wide(params, ParameterNames.c(i)));
+        }
+        Weights weights = new Weights(params);
+        forEachWorker(w -> workers[w].setKernels(kernels, weights, w));
+        return kernels;
+    }
+
     private static double[] wide(Parameters p, String name) {
         float[] f = p.get(name).data();
         double[] d = new double[f.length];
@@ -178,6 +230,131 @@ public final class FloatGradients implements GradientSource {
         Workers.runAll(pool, workers.length, task, "computing gradients");
     }
 
+    /**
+     * A batch going layer by layer, as batch norms need: each worker holds all its samples in slots, and
+     * between layers the workers' per-channel sums are combined in worker order.
+     */
+    private final class NormalisedPass {
+        private final Weights wt;
+        private final float[][] sequences;
+        private final long seed;
+        private final int batch;
+        private final int length;
+        /** Per layer: the batch's mean of the S4D input before normalisation, and 1/√(var + eps). */
+        private final double[][] mean;
+        private final double[][] inv;
+
+        NormalisedPass(Weights wt, float[][] sequences, long seed) {
+            this.wt = wt;
+            this.sequences = sequences;
+            this.seed = seed;
+            this.batch = sequences.length;
+            this.length = sequences[0].length / c.dInput();
+            this.mean = new double[c.nLayers()][];
+            this.inv = new double[c.nLayers()][];
+        }
+
+        /** The forward pass through every layer (the readout too when {@code training}), returning the batch's moments. */
+        BatchNorms.Statistics forward(boolean training) {
+            int layers = c.nLayers();
+            double[][] var = new double[layers][];
+            forEachWorker(w -> {
+                Worker worker = workers[w];
+                worker.resize(length, slice(w, batch, false) - slice(w, batch, true));
+                worker.clearMoments();
+                int first = slice(w, batch, true);
+                for (int b = first; b < slice(w, batch, false); b++) {
+                    Worker.Slot s = worker.slots[b - first];
+                    s.encode(wt, sequences[b]);
+                    worker.addMoments(s.x[0]);
+                }
+            });
+            for (int i = 0; i < layers; i++) {
+                double[][] moments = combined(2);
+                double tokens = (double) batch * length;
+                mean[i] = new double[c.dModel()];
+                var[i] = new double[c.dModel()];
+                inv[i] = new double[c.dModel()];
+                for (int j = 0; j < c.dModel(); j++) {
+                    mean[i][j] = moments[0][j] / tokens;
+                    var[i][j] = Math.max(0, moments[1][j] / tokens - mean[i][j] * mean[i][j]);
+                    inv[i][j] = 1 / Math.sqrt(var[i][j] + BatchNorms.EPS);
+                }
+                int layer = i;
+                boolean last = i == layers - 1;
+                if (last && !training) break;
+                forEachWorker(w -> {
+                    Worker worker = workers[w];
+                    worker.clearMoments();
+                    int first = slice(w, batch, true);
+                    for (int b = first; b < slice(w, batch, false); b++) {
+                        Worker.Slot s = worker.slots[b - first];
+                        s.normalise(wt, layer, mean[layer], inv[layer]);
+                        s.block(wt, layer, b, seed, training);
+                        if (!last) worker.addMoments(s.x[layer + 1]);
+                    }
+                });
+            }
+            return new BatchNorms.Statistics(mean, var, (long) batch * length);
+        }
+
+        /** Forward and backward: each sample's loss and whether it was right, the gradients of the batch norms into {@code grads}. */
+        void train(int[] labels, double[][] soft, double[] losses, boolean[] right, Parameters grads) {
+            forward(true);
+            float scale = 1f / batch;
+            int layers = c.nLayers();
+            for (int i = layers - 1; i >= 0; i--) {
+                int layer = i;
+                forEachWorker(w -> {
+                    Worker worker = workers[w];
+                    if (layer == layers - 1) worker.clearGradients();
+                    worker.clearMoments();
+                    int first = slice(w, batch, true);
+                    for (int b = first; b < slice(w, batch, false); b++) {
+                        Worker.Slot s = worker.slots[b - first];
+                        if (layer == layers - 1) {
+                            s.readout(wt);
+                            losses[b] = s.loss(labels[b], soft == null ? null : soft[b], scale);
+                            right[b] = s.predicted == labels[b];
+                            s.readoutBackward(wt);
+                        } else {
+                            s.normaliseBackward(wt, layer + 1, inv[layer + 1], combinedGradientSums, (double) batch * length);
+                        }
+                        s.blockBackward(wt, layer);
+                        worker.addGradientMoments(s.dx, s.xhat[layer]);
+                    }
+                });
+                double[][] sums = combined(2);
+                narrow(sums[0], grads, BatchNorms.bias(layer));
+                narrow(sums[1], grads, BatchNorms.weight(layer));
+                combinedGradientSums = sums;
+            }
+            forEachWorker(w -> {
+                Worker worker = workers[w];
+                int first = slice(w, batch, true);
+                for (int b = first; b < slice(w, batch, false); b++) {
+                    Worker.Slot s = worker.slots[b - first];
+                    s.normaliseBackward(wt, 0, inv[0], combinedGradientSums, (double) batch * length);
+                    s.encodeBackward();
+                }
+            });
+        }
+
+        /** The batch's Σ ∂loss/∂z and Σ ∂loss/∂z·x̂ per channel of the layer whose backward pass ran last. */
+        private double[][] combinedGradientSums;
+
+        /** The workers' per-channel sums, added in worker order. */
+        private double[][] combined(int count) {
+            double[][] total = new double[count][c.dModel()];
+            for (Worker worker : workers) {
+                for (int m = 0; m < count; m++) {
+                    for (int j = 0; j < c.dModel(); j++) total[m][j] += worker.moments[m][j];
+                }
+            }
+            return total;
+        }
+    }
+
     /** This call's parameter values in the layouts the kernels want; read-only and shared by the workers. */
     private final class Weights {
         final PackedWeights enc;
@@ -189,6 +366,9 @@ public final class FloatGradients implements GradientSource {
         final float[][] mixB = new float[c.nLayers()][];
         final float[][] normW = new float[c.nLayers()][];
         final float[][] normB = new float[c.nLayers()][];
+        /** The batch norms' γ and β, with batch norms. */
+        final float[][] gamma = new float[c.nLayers()][];
+        final float[][] beta = new float[c.nLayers()][];
         final PackedWeights dec;
         final float[] decW;
         final float[] decB;
@@ -212,6 +392,10 @@ public final class FloatGradients implements GradientSource {
                     normW[i] = p.get(ParameterNames.normWeight(i)).data();
                     normB[i] = p.get(ParameterNames.normBias(i)).data();
                 }
+                if (batchNorm) {
+                    gamma[i] = p.get(BatchNorms.weight(i)).data();
+                    beta[i] = p.get(BatchNorms.bias(i)).data();
+                }
             }
             decW = p.get(ParameterNames.DECODER_WEIGHT).data();
             dec = k.pack(decW, c.nClasses(), h);
@@ -221,7 +405,8 @@ public final class FloatGradients implements GradientSource {
 
     /**
      * One worker: its share of the kernel preparation, its samples' forward and backward passes in
-     * workspaces sized once per length, and its sums of the gradients.
+     * workspaces sized once per length ({@link Slot}s: one reused for sample after sample, or one per
+     * sample with batch norms), and its sums of the gradients.
      */
     private final class Worker {
         private final int layers = c.nLayers();
@@ -240,32 +425,16 @@ public final class FloatGradients implements GradientSource {
         private final int gDecB;
         /** [layer] → channels × FFT size: this worker's sum of the spectra of ∂loss/∂K. */
         private float[][] dKSpectra;
+        /** Per-channel sums over this worker's samples for batch norms: Σx and Σx², or Σg and Σg·x̂. */
+        final double[][] moments = new double[2][h];
 
         private int length;
-        // forward activations, [layer] unless noted
-        private float[][] x;            // [layer + 1]: block inputs, then the last block's output
-        private float[][] z;            // S4D inputs: the pre-norm LayerNorm's output, else x[layer] itself
-        private float[][] zSpectra;
-        private float[][] y;            // S4D outputs before the activation
-        private float[][] a;            // activations after dropout
-        private float[][] v;            // pointwise linear outputs, the GLU inputs (reference flavour)
-        private float[][] gateExp;      // exp(−gate) of each GLU output, kept for its backward pass
-        private float[][] xhat;         // LayerNorm x̂ and 1/σ (reference flavour)
-        private float[][] inv;
-        private final float[][][] masks = new float[layers][2][];
-        private final float[] pooled = new float[h];
-        private final float[] logits = new float[c.nClasses()];
-        private final float[] dLogits = new float[c.nClasses()];
-        /** The logits and their gradient in double, for the loss. */
-        private final double[] logitsWide = new double[c.nClasses()], dLogitsWide = new double[c.nClasses()];
-        private final float[] dPooled = new float[h];
+        Slot[] slots = new Slot[0];
         // backward scratch
-        private float[] dx;
         private float[] dr;
         private float[] dv;
         private float[] da;
         private float[] dz;
-        int predicted;
 
         Worker() {
             grads = new float[summed.size()][];
@@ -280,7 +449,6 @@ public final class FloatGradients implements GradientSource {
                 gMixB[i] = summed.indexOf(ParameterNames.mixBias(i));
                 gNormW[i] = summed.indexOf(ParameterNames.normWeight(i));
                 gNormB[i] = summed.indexOf(ParameterNames.normBias(i));
-                for (int site = 0; site < 2; site++) masks[i][site] = new float[h];
             }
         }
 
@@ -290,32 +458,58 @@ public final class FloatGradients implements GradientSource {
             return n;
         }
 
-        void resize(int length) {
+        /** Workspaces for sequences of {@code length} and at least {@code samples} slots. */
+        void resize(int length, int samples) {
             conv.prepare(fft);
-            if (length == this.length) return;
-            this.length = length;
-            int n = length * h;
-            x = new float[layers + 1][n];
-            z = new float[layers][];
-            for (int i = 0; i < layers; i++) z[i] = ref && c.prenorm() ? new float[n] : x[i];
-            zSpectra = new float[layers][conv.spectrumSize()];
-            dKSpectra = new float[layers][conv.gradientSize()];
-            y = new float[layers][n];
-            a = new float[layers][n];
-            v = ref ? new float[layers][length * out] : null;
-            gateExp = ref ? new float[layers][n] : null;
-            xhat = ref ? new float[layers][n] : null;
-            inv = ref ? new float[layers][length] : null;
-            dx = new float[n];
-            dr = new float[n];
-            da = new float[n];
-            dz = new float[n];
-            dv = new float[length * out];
+            if (length != this.length) {
+                this.length = length;
+                slots = new Slot[0];
+                dKSpectra = new float[layers][conv.gradientSize()];
+                int n = length * h;
+                dr = new float[n];
+                da = new float[n];
+                dz = new float[n];
+                dv = new float[length * out];
+            }
+            if (slots.length < samples) {
+                Slot[] more = Arrays.copyOf(slots, samples);
+                for (int s = slots.length; s < samples; s++) more[s] = new Slot();
+                slots = more;
+            }
         }
 
         void clearGradients() {
             for (float[] g : grads) Arrays.fill(g, 0f);
             for (float[] s : dKSpectra) Arrays.fill(s, 0f);
+        }
+
+        void clearMoments() {
+            for (double[] m : moments) Arrays.fill(m, 0);
+        }
+
+        /** Adds a sample's Σx and Σx² per channel. */
+        void addMoments(float[] x) {
+            double[] sum = moments[0];
+            double[] squares = moments[1];
+            for (int t = 0; t < length; t++) {
+                for (int j = 0; j < h; j++) {
+                    double v = x[t * h + j];
+                    sum[j] += v;
+                    squares[j] += v * v;
+                }
+            }
+        }
+
+        /** Adds a sample's Σg and Σg·x̂ per channel. */
+        void addGradientMoments(float[] g, float[] xhat) {
+            double[] sum = moments[0];
+            double[] cross = moments[1];
+            for (int t = 0; t < length; t++) {
+                for (int j = 0; j < h; j++) {
+                    sum[j] += g[t * h + j];
+                    cross[j] += (double) g[t * h + j] * xhat[t * h + j];
+                }
+            }
         }
 
         /** K and its spectrum for this worker's share of the channel pairs of every layer. */
@@ -356,20 +550,104 @@ public final class FloatGradients implements GradientSource {
         }
 
         /**
-         * Forward and backward of one sample; adds its gradient (scaled by {@code scale}) and returns its
-         * loss. {@code teacher} is the teacher's target for it, null without distillation.
+         * Forward and backward of one sample in the first slot, layer after layer; adds its gradient (scaled
+         * by {@code scale}) and returns its loss. {@code teacher} is the teacher's target for it, null without
+         * distillation.
          */
         double sample(Weights wt, float[] sequence, int label, double[] teacher, int index, long seed, float scale) {
-            forward(wt, sequence, index, seed);
-            double loss = loss(label, teacher, scale);
-            backward(wt, sequence);
+            Slot s = slots[0];
+            s.encode(wt, sequence);
+            for (int i = 0; i < layers; i++) s.block(wt, i, index, seed, true);
+            s.readout(wt);
+            double loss = s.loss(label, teacher, scale);
+            s.readoutBackward(wt);
+            for (int i = layers - 1; i >= 0; i--) s.blockBackward(wt, i);
+            s.encodeBackward();
             return loss;
         }
 
-        private void forward(Weights wt, float[] u, int index, long seed) {
-            int n = length * h;
-            k.linear(u, 0, length, wt.enc, wt.encB, x[0], 0);
-            for (int i = 0; i < layers; i++) {
+        /** One sample's activations through the layers and the gradient flowing back through them. */
+        final class Slot {
+            private float[] u;
+            // forward activations, [layer] unless noted
+            final float[][] x;            // [layer + 1]: block inputs, then the last block's output
+            private final float[][] z;    // S4D inputs: the batch norm's or pre-norm LayerNorm's output, else x[layer] itself
+            private final float[][] zSpectra;
+            private final float[][] y;    // S4D outputs before the activation
+            private final float[][] a;    // activations after dropout
+            private final float[][] v;    // pointwise linear outputs, the GLU inputs (reference flavour)
+            private final float[][] gateExp; // exp(−gate) of each GLU output, kept for its backward pass
+            final float[][] xhat;         // the batch norm's or LayerNorm's x̂
+            private final float[][] inv;  // LayerNorm's 1/σ per token (reference flavour)
+            private final float[][][] masks = new float[layers][2][];
+            private final boolean[] masked = new boolean[layers];
+            private final float[] pooled = new float[h];
+            private final float[] logits = new float[c.nClasses()];
+            private final float[] dLogits = new float[c.nClasses()];
+            /** The logits and their gradient in double, for the loss. */
+            private final double[] logitsWide = new double[c.nClasses()], dLogitsWide = new double[c.nClasses()];
+            private final float[] dPooled = new float[h];
+            /** ∂loss/∂(the activation the backward pass has reached). */
+            final float[] dx;
+            int predicted;
+
+            Slot() {
+                int n = length * h;
+                x = new float[layers + 1][n];
+                z = new float[layers][];
+                for (int i = 0; i < layers; i++) z[i] = batchNorm || ref && c.prenorm() ? new float[n] : x[i];
+                zSpectra = new float[layers][conv.spectrumSize()];
+                y = new float[layers][n];
+                a = new float[layers][n];
+                v = ref ? new float[layers][length * out] : null;
+                gateExp = ref ? new float[layers][n] : null;
+                xhat = ref || batchNorm ? new float[layers][n] : null;
+                inv = ref ? new float[layers][length] : null;
+                for (int i = 0; i < layers; i++) {
+                    for (int site = 0; site < 2; site++) masks[i][site] = new float[h];
+                }
+                dx = new float[n];
+            }
+
+            void encode(Weights wt, float[] sequence) {
+                u = sequence;
+                k.linear(u, 0, length, wt.enc, wt.encB, x[0], 0);
+            }
+
+            /** z = γ·x̂ + β with x̂ = (x − mean)·inv, for layer i's S4D input. */
+            void normalise(Weights wt, int i, double[] mean, double[] invStd) {
+                float[] in = x[i];
+                float[] hat = xhat[i];
+                float[] outZ = z[i];
+                float[] g = wt.gamma[i];
+                float[] b = wt.beta[i];
+                for (int t = 0; t < length; t++) {
+                    for (int j = 0; j < h; j++) {
+                        int at = t * h + j;
+                        hat[at] = (float) ((in[at] - mean[j]) * invStd[j]);
+                        outZ[at] = hat[at] * g[j] + b[j];
+                    }
+                }
+            }
+
+            /**
+             * Turns {@link #dx} from ∂loss/∂z into ∂loss/∂x across layer i's batch norm:
+             * γ·inv·(g − Σg/M − x̂·Σg·x̂/M) with the batch's sums {@code sums} over its M tokens.
+             */
+            void normaliseBackward(Weights wt, int i, double[] invStd, double[][] sums, double tokens) {
+                float[] hat = xhat[i];
+                float[] g = wt.gamma[i];
+                for (int t = 0; t < length; t++) {
+                    for (int j = 0; j < h; j++) {
+                        int at = t * h + j;
+                        dx[at] = (float) (g[j] * invStd[j] * (dx[at] - sums[0][j] / tokens - hat[at] * sums[1][j] / tokens));
+                    }
+                }
+            }
+
+            /** Block i from its S4D input (z[i], which normalise wrote with batch norms) to x[i + 1]. */
+            void block(Weights wt, int i, int index, long seed, boolean withDropout) {
+                int n = length * h;
                 if (ref && c.prenorm()) {
                     k.layerNormForward(x[i], length, h, wt.normW[i], wt.normB[i], LAYER_NORM_EPS, xhat[i], inv[i], z[i]);
                 }
@@ -377,6 +655,7 @@ public final class FloatGradients implements GradientSource {
                 System.arraycopy(y[i], 0, a[i], 0, n);
                 if (ref) k.gelu(a[i], 0, n);
                 else k.relu(a[i], 0, n);
+                masked[i] = withDropout && dropout.active();
                 applyMask(a[i], mask(i, DropoutMasks.AFTER_ACTIVATION, index, seed));
                 if (ref) {
                     k.linear(a[i], 0, length, wt.mix[i], wt.mixB[i], v[i], 0);
@@ -390,62 +669,75 @@ public final class FloatGradients implements GradientSource {
                     k.linear(a[i], 0, length, wt.mix[i], wt.mixB[i], x[i + 1], 0);
                 }
             }
-            float[] last = x[layers];
-            if (c.readout() == Readout.MEAN) {
-                double[] sum = new double[h];
-                for (int t = 0; t < length; t++) {
-                    for (int j = 0; j < h; j++) sum[j] += last[t * h + j];
+
+            void readout(Weights wt) {
+                float[] last = x[layers];
+                if (c.readout() == Readout.MEAN) {
+                    double[] sum = new double[h];
+                    for (int t = 0; t < length; t++) {
+                        for (int j = 0; j < h; j++) sum[j] += last[t * h + j];
+                    }
+                    for (int j = 0; j < h; j++) pooled[j] = (float) (sum[j] / length);
+                } else {
+                    System.arraycopy(last, (length - 1) * h, pooled, 0, h);
                 }
-                for (int j = 0; j < h; j++) pooled[j] = (float) (sum[j] / length);
-            } else {
-                System.arraycopy(last, (length - 1) * h, pooled, 0, h);
+                k.linear(pooled, 0, 1, wt.dec, wt.decB, logits, 0);
             }
-            k.linear(pooled, 0, 1, wt.dec, wt.decB, logits, 0);
-        }
 
-        /** The mask of a dropout site as per-channel factors, or null without dropout. */
-        private float[] mask(int layer, int site, int index, long seed) {
-            if (!dropout.active()) return null;
-            float[] m = masks[layer][site];
-            float kept = (float) dropout.keptScale();
-            for (int j = 0; j < h; j++) m[j] = dropout.kept(seed, index, layer, site, j) ? kept : 0f;
-            return m;
-        }
-
-        private void applyMask(float[] rows, float[] m) {
-            if (m != null) k.scaleColumns(rows, length, h, m);
-        }
-
-        /**
-         * Loss of the logits against the label's (smoothed) target, blended with the teacher's term when
-         * distilling, in double by DoubleLayers; its gradient, times scale, into dLogits.
-         */
-        private double loss(int label, double[] teacher, float scale) {
-            for (int j = 0; j < logits.length; j++) logitsWide[j] = logits[j];
-            predicted = DoubleLayers.argmax(logitsWide);
-            double loss = DoubleLayers.crossEntropy(logitsWide, label, smoothing, dLogitsWide);
-            if (teacher != null) loss = DoubleLayers.distill(logitsWide, teacher, distillation.weight(), distillation.temperature(), loss, dLogitsWide);
-            for (int j = 0; j < logits.length; j++) dLogits[j] = (float) (dLogitsWide[j] * scale);
-            return loss;
-        }
-
-        private void backward(Weights wt, float[] u) {
-            int n = length * h;
-            k.linearWeightGradient(dLogits, 0, pooled, 0, 1, c.nClasses(), h, grads[gDecW], grads[gDecB]);
-            Arrays.fill(dPooled, 0f);
-            for (int cl = 0; cl < c.nClasses(); cl++) {
-                float g = dLogits[cl];
-                for (int j = 0; j < h; j++) dPooled[j] += g * wt.decW[cl * h + j];
+            /** The mask of a dropout site of this sample as per-channel factors, or null without dropout. */
+            private float[] mask(int layer, int site, int index, long seed) {
+                if (!masked[layer]) return null;
+                float[] m = masks[layer][site];
+                float kept = (float) dropout.keptScale();
+                for (int j = 0; j < h; j++) m[j] = dropout.kept(seed, index, layer, site, j) ? kept : 0f;
+                return m;
             }
-            Arrays.fill(dx, 0f);
-            if (c.readout() == Readout.MEAN) {
-                for (int j = 0; j < h; j++) dPooled[j] /= length;
-                for (int t = 0; t < length; t++) System.arraycopy(dPooled, 0, dx, t * h, h);
-            } else {
-                System.arraycopy(dPooled, 0, dx, (length - 1) * h, h);
+
+            /** The mask {@link #mask} made for this sample in the forward pass, or null without dropout. */
+            private float[] savedMask(int layer, int site) {
+                return masked[layer] ? masks[layer][site] : null;
             }
-            for (int i = layers - 1; i >= 0; i--) {
-                // dx holds ∂loss/∂(block output); it becomes ∂loss/∂(block input)
+
+            private void applyMask(float[] rows, float[] m) {
+                if (m != null) k.scaleColumns(rows, length, h, m);
+            }
+
+            /**
+             * Loss of the logits against the label's (smoothed) target, blended with the teacher's term when
+             * distilling, in double by DoubleLayers; its gradient, times scale, into dLogits.
+             */
+            double loss(int label, double[] teacher, float scale) {
+                for (int j = 0; j < logits.length; j++) logitsWide[j] = logits[j];
+                predicted = DoubleLayers.argmax(logitsWide);
+                double loss = DoubleLayers.crossEntropy(logitsWide, label, smoothing, dLogitsWide);
+                if (teacher != null) loss = DoubleLayers.distill(logitsWide, teacher, distillation.weight(), distillation.temperature(), loss, dLogitsWide);
+                for (int j = 0; j < logits.length; j++) dLogits[j] = (float) (dLogitsWide[j] * scale);
+                return loss;
+            }
+
+            /** The decoder's gradients; {@link #dx} becomes ∂loss/∂(last block output). */
+            void readoutBackward(Weights wt) {
+                k.linearWeightGradient(dLogits, 0, pooled, 0, 1, c.nClasses(), h, grads[gDecW], grads[gDecB]);
+                Arrays.fill(dPooled, 0f);
+                for (int cl = 0; cl < c.nClasses(); cl++) {
+                    float g = dLogits[cl];
+                    for (int j = 0; j < h; j++) dPooled[j] += g * wt.decW[cl * h + j];
+                }
+                Arrays.fill(dx, 0f);
+                if (c.readout() == Readout.MEAN) {
+                    for (int j = 0; j < h; j++) dPooled[j] /= length;
+                    for (int t = 0; t < length; t++) System.arraycopy(dPooled, 0, dx, t * h, h);
+                } else {
+                    System.arraycopy(dPooled, 0, dx, (length - 1) * h, h);
+                }
+            }
+
+            /**
+             * Block i's gradients from {@link #dx} = ∂loss/∂(its output); dx becomes ∂loss/∂(its input), or with
+             * batch norms ∂loss/∂(its S4D input), which {@link #normaliseBackward} takes on.
+             */
+            void blockBackward(Weights wt, int i) {
+                int n = length * h;
                 float[] dOut = dx;
                 if (ref) {
                     if (!c.prenorm()) {
@@ -480,12 +772,10 @@ public final class FloatGradients implements GradientSource {
                     System.arraycopy(dz, 0, dx, 0, n);
                 }
             }
-            k.linearWeightGradient(dx, 0, u, 0, length, h, c.dInput(), grads[gEncW], grads[gEncB]);
-        }
 
-        /** The mask {@link #mask} made for this sample in the forward pass, or null without dropout. */
-        private float[] savedMask(int layer, int site) {
-            return dropout.active() ? masks[layer][site] : null;
+            void encodeBackward() {
+                k.linearWeightGradient(dx, 0, u, 0, length, h, c.dInput(), grads[gEncW], grads[gEncB]);
+            }
         }
     }
 }

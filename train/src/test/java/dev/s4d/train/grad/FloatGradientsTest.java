@@ -86,7 +86,7 @@ class FloatGradientsTest {
         }
     }
 
-    private static double relativeError(float[] actual, double[] expected) {
+    static double relativeError(float[] actual, double[] expected) {
         double diff = 0;
         double norm = 0;
         for (int i = 0; i < expected.length; i++) {

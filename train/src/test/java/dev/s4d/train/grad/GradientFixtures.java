@@ -33,9 +33,30 @@ final class GradientFixtures {
         return p;
     }
 
+    /** As {@link #parameters(ModelConfig, long)}, with batch norms' γ near 1 and β near 0 added. */
+    static Map<String, double[]> withBatchNorms(ModelConfig config, long seed) {
+        Map<String, double[]> p = parameters(config, seed);
+        SplittableRandom rng = new SplittableRandom(seed * 17 + 3);
+        for (int i = 0; i < config.nLayers(); i++) {
+            double[] gamma = new double[config.dModel()];
+            double[] beta = new double[config.dModel()];
+            for (int j = 0; j < gamma.length; j++) {
+                gamma[j] = (float) (1 + 0.3 * rng.nextGaussian());
+                beta[j] = (float) (0.3 * rng.nextGaussian());
+            }
+            p.put(BatchNorms.weight(i), gamma);
+            p.put(BatchNorms.bias(i), beta);
+        }
+        return p;
+    }
+
     static Parameters toFloat(ModelConfig config, Map<String, double[]> p) {
+        return toFloat(config, false, p);
+    }
+
+    static Parameters toFloat(ModelConfig config, boolean batchNorm, Map<String, double[]> p) {
         Map<String, Tensor> m = new LinkedHashMap<>();
-        dev.s4d.model.S4DModel.expectedShapes(config).forEach((name, shape) -> {
+        BatchNorms.trainedShapes(config, batchNorm).forEach((name, shape) -> {
             double[] d = p.get(name);
             float[] f = new float[d.length];
             for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
@@ -45,8 +66,12 @@ final class GradientFixtures {
     }
 
     static Parameters zeros(ModelConfig config) {
+        return zeros(config, false);
+    }
+
+    static Parameters zeros(ModelConfig config, boolean batchNorm) {
         Map<String, Tensor> m = new LinkedHashMap<>();
-        dev.s4d.model.S4DModel.expectedShapes(config).forEach((name, shape) -> m.put(name, Tensor.zeros(shape)));
+        BatchNorms.trainedShapes(config, batchNorm).forEach((name, shape) -> m.put(name, Tensor.zeros(shape)));
         return new Parameters(m);
     }
 

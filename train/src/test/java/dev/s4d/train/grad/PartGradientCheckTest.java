@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.s4d.model.Discretization;
 import dev.s4d.model.Readout;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -65,6 +66,35 @@ class PartGradientCheckTest {
             DoubleLayers.linearBackward(x, rows, in, w, out, dy, dx, dw, db);
             return named("x", dx, "w", dw, "b", db);
         });
+    }
+
+    @Test
+    void batchNormOverSamples() {
+        int width = 3;
+        double[][] x = {GradientFixtures.random(rng, 4 * width, 2), GradientFixtures.random(rng, 2 * width, 2)};
+        double[] w = GradientFixtures.random(rng, width, 1);
+        double[] b = GradientFixtures.random(rng, width, 1);
+        double[][] xhat = {new double[x[0].length], new double[x[1].length]};
+        double[] mean = new double[width], var = new double[width], inv = new double[width];
+        Supplier<double[]> forward = () -> {
+            double[][] y = {new double[x[0].length], new double[x[1].length]};
+            DoubleLayers.batchNorm(x, width, w, b, 1e-5, xhat, mean, var, inv, y);
+            return join(y[0], y[1]);
+        };
+        check("batch norm", named("x0", x[0], "x1", x[1], "w", w, "b", b), forward, dy -> {
+            forward.get();
+            double[][] dx = {new double[x[0].length], new double[x[1].length]};
+            double[] dw = new double[width], db = new double[width];
+            double[][] dys = {Arrays.copyOfRange(dy, 0, x[0].length), Arrays.copyOfRange(dy, x[0].length, dy.length)};
+            DoubleLayers.batchNormBackward(xhat, inv, width, w, dys, dx, dw, db);
+            return named("x0", dx[0], "x1", dx[1], "w", dw, "b", db);
+        });
+    }
+
+    private static double[] join(double[] a, double[] b) {
+        double[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     @Test

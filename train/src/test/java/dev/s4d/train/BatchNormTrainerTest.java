@@ -1,0 +1,90 @@
+package dev.s4d.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.s4d.data.Dataset;
+import dev.s4d.io.ModelFiles;
+import dev.s4d.model.ModelConfig;
+import dev.s4d.model.S4DModel;
+import dev.s4d.train.TrainerTest.CrashingAt;
+import dev.s4d.train.TrainerTest.Recorder;
+import dev.s4d.train.grad.BatchNorms;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A batch-normalised run ({@link BatchNorms}) with the real float gradients on a small loihi model: the
+ * checkpoint holds γ and β, every model written is an ordinary folded loihi model, and a resumed run takes
+ * the uninterrupted run's steps bit for bit.
+ */
+class BatchNormTrainerTest {
+    private static final ModelConfig LOIHI = ModelConfig.loihi(1, 8, 4, 2, 10);
+
+    @TempDir
+    Path dir;
+
+    private final Dataset data = TrainingFixtures.data(100);
+    private final Dataset test = TrainingFixtures.data(30);
+
+    private static TrainConfig config() {
+        return TrainingFixtures.config().toBuilder().batchNorm(true).averageLast(2).build();
+    }
+
+    private static GradientSource gradients() {
+        return GradientSources.forModel(LOIHI, config());
+    }
+
+    private static S4DModel initial() {
+        return dev.s4d.model.ModelInitializer.initialise(LOIHI, dev.s4d.model.InitOptions.defaults(3));
+    }
+
+    @Test
+    void aResumedRunTakesTheUninterruptedRunsStepsAndWritesFoldedModels() throws Exception {
+        Recorder straight = new Recorder();
+        TrainResult expected = new Trainer(config(), gradients(), dir.resolve("straight"), straight).start(initial(), data, test);
+
+        Path out = dir.resolve("crashed");
+        assertThatThrownBy(() -> new Trainer(config(), new CrashingAt(gradients(), 19), out, TrainListener.silent())
+                .start(initial(), data, test)).hasMessage("simulated crash");
+        Checkpoint checkpoint = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
+        assertThat(checkpoint.step()).isEqualTo(15);
+        assertThat(checkpoint.parameters().names()).containsAll(BatchNorms.trainedShapes(LOIHI, true).keySet());
+        Recorder resumed = new Recorder();
+        TrainResult result = new Trainer(config(), gradients(), out, resumed).resume(checkpoint, data, test);
+        assertThat(resumed.losses).containsExactlyElementsOf(straight.losses.subList(15, 36));
+        assertThat(result.testLast()).isEqualTo(expected.testLast());
+        assertThat(result.testAveraged()).isEqualTo(expected.testAveraged());
+
+        for (String file : new String[]{Trainer.BEST, Trainer.LAST, Trainer.AVERAGED}) {
+            S4DModel model = ModelFiles.load(out.resolve(file));
+            assertThat(model.config()).as(file).isEqualTo(LOIHI);
+            assertThat(model.parameters().names()).as(file).isEqualTo(S4DModel.expectedShapes(LOIHI).keySet());
+        }
+        // The last model is the final weights folded with statistics over the calibration samples.
+        int[] calibration = Arrays.copyOf(Trainer.split(config(), data.size())[0], Math.min(Trainer.CALIBRATION_SAMPLES, 90));
+        Checkpoint last = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
+        GradientSource source = gradients();
+        BatchNorms.Statistics stats = null;
+        for (int from = 0; from < calibration.length; from += 8) {
+            float[][] x = new float[Math.min(8, calibration.length - from)][];
+            for (int i = 0; i < x.length; i++) x[i] = data.sequence(calibration[from + i]);
+            stats = stats == null ? source.statistics(last.parameters(), x) : stats.pool(source.statistics(last.parameters(), x));
+        }
+        assertThat(ModelFiles.load(out.resolve(Trainer.LAST)).parameters().asMap())
+                .isEqualTo(BatchNorms.fold(LOIHI, last.parameters(), stats).parameters().asMap());
+        assertThat(expected.history().get(2).trainLoss()).isLessThan(expected.history().get(0).trainLoss());
+    }
+
+    @Test
+    void settingsAndGradientSourceMustAgreeOnBatchNorms() {
+        assertThatThrownBy(() -> new Trainer(config(), GradientSources.forModel(LOIHI, TrainingFixtures.config()), dir, TrainListener.silent()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ask for batch norms");
+        assertThatThrownBy(() -> new Trainer(TrainingFixtures.config(), gradients(), dir, TrainListener.silent()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("have no batch norms");
+        assertThatThrownBy(() -> GradientSources.forModel(ModelConfig.reference(1, 8, 4, 2, 10), config()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loihi flavour");
+    }
+}
