@@ -17,7 +17,8 @@ import java.util.Map;
  * finite differences. Its forward pass is core's ReferenceModel's (a test holds the losses equal), with
  * dropout added: channel masks from {@link DropoutMasks} after the activation and, in reference blocks,
  * on the block output before the residual add. The S4D layers mix by direct O(L²) convolution, so keep
- * it to short sequences.
+ * it to short sequences. With batch norms ({@link BatchNorms}) each S4D input is normalised over the
+ * batch; the pass goes layer by layer over all samples either way.
  *
  * <p>Besides the float {@link GradientSource} contract it works on parameters held in double
  * ({@link #compute(Map, Map, float[][], int[], long)}, {@link #loss}), which finite differences need:
