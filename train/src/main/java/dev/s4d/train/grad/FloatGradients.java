@@ -283,13 +283,20 @@ public final class FloatGradients implements GradientSource {
                 int layer = i;
                 boolean last = i == layers - 1;
                 if (last && !training) break;
+                // x̂ = x·inv − mean·inv, in float so that the loops vectorise
+                float[] hatScale = new float[c.dModel()];
+                float[] hatShift = new float[c.dModel()];
+                for (int j = 0; j < c.dModel(); j++) {
+                    hatScale[j] = (float) inv[i][j];
+                    hatShift[j] = (float) (-mean[i][j] * inv[i][j]);
+                }
                 forEachWorker(w -> {
                     Worker worker = workers[w];
                     worker.clearMoments();
                     int first = slice(w, batch, true);
                     for (int b = first; b < slice(w, batch, false); b++) {
                         Worker.Slot s = worker.slots[b - first];
-                        s.normalise(wt, layer, mean[layer], inv[layer]);
+                        s.normalise(layer, hatScale, hatShift, wt.gamma[layer], wt.beta[layer]);
                         s.block(wt, layer, b, seed, training);
                         if (!last) worker.addMoments(s.x[layer + 1]);
                     }
@@ -318,7 +325,7 @@ public final class FloatGradients implements GradientSource {
                             right[b] = s.predicted == labels[b];
                             s.readoutBackward(wt);
                         } else {
-                            s.normaliseBackward(wt, layer + 1, inv[layer + 1], combinedGradientSums, (double) batch * length);
+                            s.normaliseBackward(layer + 1, backwardCoefficients);
                         }
                         s.blockBackward(wt, layer);
                         worker.addGradientMoments(s.dx, s.xhat[layer]);
@@ -327,21 +334,37 @@ public final class FloatGradients implements GradientSource {
                 double[][] sums = combined(2);
                 narrow(sums[0], grads, BatchNorms.bias(layer));
                 narrow(sums[1], grads, BatchNorms.weight(layer));
-                combinedGradientSums = sums;
+                backwardCoefficients = backwardCoefficients(wt.gamma[layer], inv[layer], sums);
             }
             forEachWorker(w -> {
                 Worker worker = workers[w];
                 int first = slice(w, batch, true);
                 for (int b = first; b < slice(w, batch, false); b++) {
                     Worker.Slot s = worker.slots[b - first];
-                    s.normaliseBackward(wt, 0, inv[0], combinedGradientSums, (double) batch * length);
+                    s.normaliseBackward(0, backwardCoefficients);
                     s.encodeBackward();
                 }
             });
         }
 
-        /** The batch's Σ ∂loss/∂z and Σ ∂loss/∂z·x̂ per channel of the layer whose backward pass ran last. */
-        private double[][] combinedGradientSums;
+        /** {@link #backwardCoefficients} of the layer whose backward pass ran last. */
+        private float[][] backwardCoefficients;
+
+        /**
+         * Per channel, the factors of ∂loss/∂x = γ·inv·(g − Σg/M − x̂·Σg·x̂/M) written as g·k₀ + x̂·k₁ + k₂, from the
+         * batch's sums over its M tokens: float, so that the loop over a sample vectorises.
+         */
+        private float[][] backwardCoefficients(float[] gamma, double[] invStd, double[][] sums) {
+            double tokens = (double) batch * length;
+            float[][] k = new float[3][c.dModel()];
+            for (int j = 0; j < c.dModel(); j++) {
+                double f = gamma[j] * invStd[j];
+                k[0][j] = (float) f;
+                k[1][j] = (float) (-f * sums[1][j] / tokens);
+                k[2][j] = (float) (-f * sums[0][j] / tokens);
+            }
+            return k;
+        }
 
         /** The workers' per-channel sums, added in worker order. */
         private double[][] combined(int count) {
@@ -492,8 +515,9 @@ public final class FloatGradients implements GradientSource {
             double[] sum = moments[0];
             double[] squares = moments[1];
             for (int t = 0; t < length; t++) {
+                int row = t * h;
                 for (int j = 0; j < h; j++) {
-                    double v = x[t * h + j];
+                    double v = x[row + j];
                     sum[j] += v;
                     squares[j] += v * v;
                 }
@@ -505,9 +529,11 @@ public final class FloatGradients implements GradientSource {
             double[] sum = moments[0];
             double[] cross = moments[1];
             for (int t = 0; t < length; t++) {
+                int row = t * h;
                 for (int j = 0; j < h; j++) {
-                    sum[j] += g[t * h + j];
-                    cross[j] += (double) g[t * h + j] * xhat[t * h + j];
+                    double v = g[row + j];
+                    sum[j] += v;
+                    cross[j] += v * xhat[row + j];
                 }
             }
         }
@@ -614,34 +640,30 @@ public final class FloatGradients implements GradientSource {
                 k.linear(u, 0, length, wt.enc, wt.encB, x[0], 0);
             }
 
-            /** z = γ·x̂ + β with x̂ = (x − mean)·inv, for layer i's S4D input. */
-            void normalise(Weights wt, int i, double[] mean, double[] invStd) {
+            /** x̂ = x·hatScale + hatShift (that is, (x − mean)·inv) and z = γ·x̂ + β, for layer i's S4D input. */
+            void normalise(int i, float[] hatScale, float[] hatShift, float[] gamma, float[] beta) {
                 float[] in = x[i];
                 float[] hat = xhat[i];
                 float[] outZ = z[i];
-                float[] g = wt.gamma[i];
-                float[] b = wt.beta[i];
                 for (int t = 0; t < length; t++) {
+                    int row = t * h;
                     for (int j = 0; j < h; j++) {
-                        int at = t * h + j;
-                        hat[at] = (float) ((in[at] - mean[j]) * invStd[j]);
-                        outZ[at] = hat[at] * g[j] + b[j];
+                        float v = in[row + j] * hatScale[j] + hatShift[j];
+                        hat[row + j] = v;
+                        outZ[row + j] = v * gamma[j] + beta[j];
                     }
                 }
             }
 
-            /**
-             * Turns {@link #dx} from ∂loss/∂z into ∂loss/∂x across layer i's batch norm:
-             * γ·inv·(g − Σg/M − x̂·Σg·x̂/M) with the batch's sums {@code sums} over its M tokens.
-             */
-            void normaliseBackward(Weights wt, int i, double[] invStd, double[][] sums, double tokens) {
+            /** Turns {@link #dx} from ∂loss/∂z into ∂loss/∂x across layer i's batch norm: dx·k₀ + x̂·k₁ + k₂ per channel. */
+            void normaliseBackward(int i, float[][] coefficients) {
                 float[] hat = xhat[i];
-                float[] g = wt.gamma[i];
+                float[] k0 = coefficients[0];
+                float[] k1 = coefficients[1];
+                float[] k2 = coefficients[2];
                 for (int t = 0; t < length; t++) {
-                    for (int j = 0; j < h; j++) {
-                        int at = t * h + j;
-                        dx[at] = (float) (g[j] * invStd[j] * (dx[at] - sums[0][j] / tokens - hat[at] * sums[1][j] / tokens));
-                    }
+                    int row = t * h;
+                    for (int j = 0; j < h; j++) dx[row + j] = dx[row + j] * k0[j] + hat[row + j] * k1[j] + k2[j];
                 }
             }
 

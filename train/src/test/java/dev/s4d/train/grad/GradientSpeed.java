@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  *   ./mvnw -o -q -pl train dependency:build-classpath -Dmdep.outputFile=target/speed.classpath
  *   java --add-modules jdk.incubator.vector \
  *        -cp "core/target/classes:$(cat train/target/speed.classpath):train/target/classes:train/target/test-classes" \
- *        dev.s4d.train.grad.GradientSpeed [threads [smnist|scifar|scifar-loihi]]
+ *        dev.s4d.train.grad.GradientSpeed [threads [smnist|scifar|scifar-loihi]]   (scifar-loihi: without and with batch norms)
  * </pre>
  * ({@code core/target/classes} first: the local repository's core jar may be another checkout's.) The
  * two models are REFERENCE.md §4's, where PyTorch trains 61 and 17 samples/s on this machine; batch 32,
@@ -38,17 +38,23 @@ public final class GradientSpeed {
             run("sCIFAR  H=128 N=64 4 layers L=1024 d_input 3", ModelConfig.reference(3, 128, 64, 4, 10), 1024, threads);
         }
         if (only.equals("scifar-loihi")) {
-            // The shipped sCIFAR model's shape (docs/RESULTS.md), for profiling its training run.
+            // The shipped sCIFAR model's shape (docs/RESULTS.md), for profiling its training run, plain and batch-normalised.
             run("sCIFAR loihi H=192 N=64 4 layers L=1024 d_input 3",
                     ModelConfig.loihi(3, 192, 64, 4, 10), 1024, threads);
+            run("sCIFAR loihi H=192 N=64 4 layers L=1024 d_input 3, batch norms",
+                    ModelConfig.loihi(3, 192, 64, 4, 10), 1024, threads, true);
         }
     }
 
     private static void run(String label, ModelConfig config, int length, int threads) {
+        run(label, config, length, threads, false);
+    }
+
+    private static void run(String label, ModelConfig config, int length, int threads, boolean batchNorm) {
         int batch = 32;
         S4DModel model = ModelInitializer.initialise(config, InitOptions.defaults(1));
-        Parameters params = model.parameters();
-        Parameters grads = GradientFixtures.zeros(config);
+        Parameters params = batchNorm ? BatchNorms.initial(model) : model.parameters();
+        Parameters grads = GradientFixtures.zeros(config, batchNorm);
         SplittableRandom rng = new SplittableRandom(2);
         float[][] x = new float[batch][length * config.dInput()];
         for (float[] row : x) {
@@ -56,7 +62,7 @@ public final class GradientSpeed {
         }
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(config.nClasses());
-        FloatGradients source = new FloatGradients(config, 0.1, threads);
+        FloatGradients source = new FloatGradients(config, 0.1, LabelSmoothing.NONE, null, batchNorm, threads, dev.s4d.kernel.Kernels.best());
 
         long warmEnd = System.nanoTime() + 15_000_000_000L;
         int step = 0;
