@@ -106,7 +106,7 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--batch-norm", negatable = true, description = "Loihi flavour: normalise each S4D layer's input with the"
             + " batch's mean and variance while training (with a learned scale and shift), as the paper group's Loihi examples"
             + " train; every model written has the norms folded into the encoder and the pointwise linears before them, so it"
-            + " is an ordinary loihi model (default: off).")
+            + " is an ordinary loihi model. With --init the norms start where the network computes the given model (default: off).")
     Boolean batchNorm;
 
     @Option(names = "--teacher", paramLabel = "MODEL", description = "Distil from this trained model (ours, or a reference PyTorch"
@@ -192,7 +192,8 @@ final class TrainCommand extends CliCommand {
                         + " %d epochs of batch %d, seed %d, %d thread%s%n",
                 InitCommand.describe(modelConfig), given == null ? "" : " from " + init, task.id(), initial.parameterCount(), train.size(), 100 * config.valFraction(),
                 config.epochs(), config.batchSize(), config.seed(), config.threads(), config.threads() == 1 ? "" : "s");
-        return trainer(config, source, modelConfig).start(initial, train, test);
+        Trainer trainer = trainer(config, source, modelConfig);
+        return given == null ? trainer.start(initial, train, test) : trainer.startFrom(given, train, test);
     }
 
     private TrainResult resume(Path checkpointFile) throws Exception {

@@ -107,6 +107,20 @@ public final class Trainer {
      * @throws IllegalStateException if the output directory already holds a checkpoint
      */
     public TrainResult start(S4DModel initial, Dataset train, Dataset test) throws IOException {
+        return start(initial, false, train, test);
+    }
+
+    /**
+     * Trains {@code trained} further, as {@link #start} does, except that batch norms start where the
+     * normalised network computes what {@code trained} computes (scale √(σ² + ε) and shift μ of each S4D
+     * input over the calibration samples) instead of at 1 and 0, which would throw away what its
+     * linear layers learned about the scale of their outputs.
+     */
+    public TrainResult startFrom(S4DModel trained, Dataset train, Dataset test) throws IOException {
+        return start(trained, true, train, test);
+    }
+
+    private TrainResult start(S4DModel initial, boolean trained, Dataset train, Dataset test) throws IOException {
         requireRows(train);
         Path existing = outDir.resolve(CHECKPOINT);
         if (Files.exists(existing)) {
@@ -115,8 +129,40 @@ public final class Trainer {
         }
         Files.createDirectories(outDir);
         Parameters params = config.batchNorm() ? BatchNorms.initial(initial) : initial.parameters().copy();
+        if (config.batchNorm() && trained) {
+            // Layer by layer, since each layer's statistics depend on the norms before it.
+            for (int i = 0; i < initial.config().nLayers(); i++) {
+                BatchNorms.Statistics stats = statistics(params, train);
+                float[] gamma = params.get(BatchNorms.weight(i)).data();
+                float[] beta = params.get(BatchNorms.bias(i)).data();
+                for (int j = 0; j < gamma.length; j++) {
+                    gamma[j] = (float) Math.sqrt(stats.var()[i][j] + BatchNorms.EPS);
+                    beta[j] = (float) stats.mean()[i][j];
+                }
+            }
+        }
         Run run = new Run(initial.config(), params, AdamW.of(params, config), DataFingerprint.of(train));
         return run.execute(train, test);
+    }
+
+    /**
+     * The moments of each S4D input before its batch norm with parameters {@code p}, pooled over the
+     * first {@value #CALIBRATION_SAMPLES} training samples in batches of the run's size.
+     */
+    private BatchNorms.Statistics statistics(Parameters p, Dataset train) {
+        int[] trainIdx = split(config, train.size())[0];
+        int[] calibration = Arrays.copyOf(trainIdx, Math.min(CALIBRATION_SAMPLES, trainIdx.length));
+        BatchNorms.Statistics stats = null;
+        try (TrainListener.Progress progress = listener.begin("calibrate", calibration.length, 0)) {
+            for (int from = 0; from < calibration.length; from += config.batchSize()) {
+                float[][] sequences = new float[Math.min(config.batchSize(), calibration.length - from)][];
+                for (int i = 0; i < sequences.length; i++) sequences[i] = train.sequence(calibration[from + i]);
+                BatchNorms.Statistics batch = gradients.statistics(p, sequences);
+                stats = stats == null ? batch : stats.pool(batch);
+                progress.advance(sequences.length, "");
+            }
+        }
+        return stats;
     }
 
     /**
@@ -182,8 +228,6 @@ public final class Trainer {
         final List<EpochMetrics> history = new ArrayList<>();
         long lastCheckpointStep = -1;
         int stepsPerEpoch;
-        /** The training samples that fold batch norms. */
-        int[] calibration;
 
         Run(ModelConfig modelConfig, Parameters params, AdamW optimizer, DataFingerprint data) {
             this.modelConfig = modelConfig;
@@ -199,7 +243,6 @@ public final class Trainer {
             int[] valIdx = split[1];
             int batch = config.batchSize();
             stepsPerEpoch = Math.ceilDiv(trainIdx.length, batch);
-            calibration = Arrays.copyOf(trainIdx, Math.min(CALIBRATION_SAMPLES, trainIdx.length));
             if (step != (long) epoch * stepsPerEpoch + batchInEpoch || batchInEpoch >= stepsPerEpoch) {
                 throw new IllegalArgumentException("the checkpoint is at step " + step + ", epoch " + (epoch + 1) + ", batch "
                         + (batchInEpoch + 1) + ", which does not fit " + stepsPerEpoch + " batches per epoch");
@@ -362,18 +405,7 @@ public final class Trainer {
 
         /** The model that trained parameters {@code p} stand for: themselves, or with batch norms folded with statistics over the calibration samples. */
         S4DModel inferenceModel(Parameters p, Dataset train) {
-            if (!config.batchNorm()) return new S4DModel(modelConfig, p);
-            BatchNorms.Statistics stats = null;
-            try (TrainListener.Progress progress = listener.begin("calibrate", calibration.length, 0)) {
-                for (int from = 0; from < calibration.length; from += config.batchSize()) {
-                    float[][] sequences = new float[Math.min(config.batchSize(), calibration.length - from)][];
-                    for (int i = 0; i < sequences.length; i++) sequences[i] = train.sequence(calibration[from + i]);
-                    BatchNorms.Statistics batch = gradients.statistics(p, sequences);
-                    stats = stats == null ? batch : stats.pool(batch);
-                    progress.advance(sequences.length, "");
-                }
-            }
-            return BatchNorms.fold(modelConfig, p, stats);
+            return config.batchNorm() ? BatchNorms.fold(modelConfig, p, statistics(p, train)) : new S4DModel(modelConfig, p);
         }
 
         int[] epochOrder(int[] trainIdx, int e) {

@@ -78,6 +78,35 @@ class BatchNormTrainerTest {
         assertThat(expected.history().get(2).trainLoss()).isLessThan(expected.history().get(0).trainLoss());
     }
 
+    /** Fine-tuning a trained model with batch norms starts from that model: with nothing learned, the folded model is the given one. */
+    @Test
+    void fromATrainedModelTheNormsStartWhereTheyChangeNothing() throws Exception {
+        S4DModel trained = ModelFiles.load(trainedModel());
+        TrainConfig still = config().toBuilder().lr(0).lrSsm(0).epochs(1).averageLast(0).build();
+        Path out = dir.resolve("fine-tuned");
+        new Trainer(still, GradientSources.forModel(LOIHI, still), out, TrainListener.silent()).startFrom(trained, data, test);
+        S4DModel folded = ModelFiles.load(out.resolve(Trainer.LAST));
+        trained.parameters().asMap().forEach((name, t) -> {
+            float[] got = folded.get(name).data();
+            for (int i = 0; i < got.length; i++) {
+                assertThat((double) got[i]).as(name + "[" + i + "]").isCloseTo(t.data()[i], org.assertj.core.api.Assertions.within(1e-4 * (1 + Math.abs(t.data()[i]))));
+            }
+        });
+        // From 1 and 0 instead, the same run's model is another one.
+        Path fresh = dir.resolve("fresh");
+        new Trainer(still, GradientSources.forModel(LOIHI, still), fresh, TrainListener.silent()).start(trained, data, test);
+        assertThat(ModelFiles.load(fresh.resolve(Trainer.LAST)).get(dev.s4d.model.ParameterNames.ENCODER_WEIGHT).data())
+                .isNotEqualTo(trained.get(dev.s4d.model.ParameterNames.ENCODER_WEIGHT).data());
+    }
+
+    /** A model trained a little without batch norms, so its layers' outputs are not already normalised. */
+    private Path trainedModel() throws Exception {
+        Path out = dir.resolve("plain");
+        TrainConfig plain = TrainingFixtures.config().toBuilder().epochs(1).build();
+        new Trainer(plain, GradientSources.forModel(LOIHI, plain), out, TrainListener.silent()).start(initial(), data, test);
+        return out.resolve(Trainer.LAST);
+    }
+
     @Test
     void settingsAndGradientSourceMustAgreeOnBatchNorms() {
         assertThatThrownBy(() -> new Trainer(config(), GradientSources.forModel(LOIHI, TrainingFixtures.config()), dir, TrainListener.silent()))
