@@ -124,8 +124,8 @@ public final class FloatGradients implements GradientSource {
         BatchShape shape = BatchShape.check(c, sequences, labels);
         int length = shape.length();
         int batch = shape.size();
-        S4DKernel[] kernels = prepare(params, length);
         Weights weights = new Weights(params);
+        S4DKernel[] kernels = prepare(params, weights, length);
 
         double[][] soft = distillation == null ? null : distillation.targets(sequences);
         double[] losses = new double[batch];
@@ -173,6 +173,11 @@ public final class FloatGradients implements GradientSource {
         return new BatchStats(loss / batch, correct, batch);
     }
 
+    @Override
+    public boolean batchNormalises() {
+        return batchNorm;
+    }
+
     /**
      * The mean and variance of each S4D layer's input before its batch norm over these samples, from a
      * forward pass without dropout: what {@link BatchNorms.Statistics#pool} gathers into the population's
@@ -181,21 +186,17 @@ public final class FloatGradients implements GradientSource {
      * @throws UnsupportedOperationException if this source does not batch-normalise
      */
     @Override
-    public boolean batchNormalises() {
-        return batchNorm;
-    }
-
-    @Override
     public BatchNorms.Statistics statistics(Parameters params, float[][] sequences) {
         if (!batchNorm) throw new UnsupportedOperationException("this gradient source does not batch-normalise");
         BatchShape.checkParameters(c, true, params, "params");
         BatchShape shape = BatchShape.check(c, sequences, new int[sequences.length]);
-        prepare(params, shape.length());
-        return new NormalisedPass(new Weights(params), sequences, 0L).forward(false);
+        Weights weights = new Weights(params);
+        prepare(params, weights, shape.length());
+        return new NormalisedPass(weights, sequences, 0L).forward(false);
     }
 
     /** Sizes the convolution for {@code length} and builds every layer's kernel (split over the workers). */
-    private S4DKernel[] prepare(Parameters params, int length) {
+    private S4DKernel[] prepare(Parameters params, Weights weights, int length) {
         conv.resize(length);
         S4DKernel[] kernels = new S4DKernel[c.nLayers()];
         for (int i = 0; i < kernels.length; i++) {
@@ -203,7 +204,6 @@ public final class FloatGradients implements GradientSource {
                     wide(params, ParameterNames.logAReal(i)), wide(params, ParameterNames.aImag(i)),
                     wide(params, ParameterNames.c(i)));
         }
-        Weights weights = new Weights(params);
         forEachWorker(w -> workers[w].setKernels(kernels, weights, w));
         return kernels;
     }
