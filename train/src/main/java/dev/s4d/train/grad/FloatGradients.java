@@ -266,7 +266,7 @@ public final class FloatGradients implements GradientSource {
                 for (int b = first; b < slice(w, batch, false); b++) {
                     Worker.Slot s = worker.slots[b - first];
                     s.encode(wt, sequences[b]);
-                    worker.addMoments(s.x[0]);
+                    worker.addMoments(s.x[0], s.x[0]);
                 }
             });
             for (int i = 0; i < layers; i++) {
@@ -298,7 +298,7 @@ public final class FloatGradients implements GradientSource {
                         Worker.Slot s = worker.slots[b - first];
                         s.normalise(layer, hatScale, hatShift, wt.gamma[layer], wt.beta[layer]);
                         s.block(wt, layer, b, seed, training);
-                        if (!last) worker.addMoments(s.x[layer + 1]);
+                        if (!last) worker.addMoments(s.x[layer + 1], s.x[layer + 1]);
                     }
                 });
             }
@@ -328,7 +328,7 @@ public final class FloatGradients implements GradientSource {
                             s.normaliseBackward(layer + 1, backwardCoefficients);
                         }
                         s.blockBackward(wt, layer);
-                        worker.addGradientMoments(s.dx, s.xhat[layer]);
+                        worker.addMoments(s.dx, s.xhat[layer]);
                     }
                 });
                 double[][] sums = combined(2);
@@ -510,30 +510,19 @@ public final class FloatGradients implements GradientSource {
             for (double[] m : moments) Arrays.fill(m, 0);
         }
 
-        /** Adds a sample's Σx and Σx² per channel. */
-        void addMoments(float[] x) {
-            double[] sum = moments[0];
-            double[] squares = moments[1];
-            for (int t = 0; t < length; t++) {
-                int row = t * h;
-                for (int j = 0; j < h; j++) {
-                    double v = x[row + j];
-                    sum[j] += v;
-                    squares[j] += v * v;
-                }
-            }
-        }
-
-        /** Adds a sample's Σg and Σg·x̂ per channel. */
-        void addGradientMoments(float[] g, float[] xhat) {
+        /**
+         * Adds a sample's Σa and Σa·b per channel: with b = a the moments of a batch norm's input (Σx, Σx²),
+         * with a = g and b = x̂ those of its gradient (Σg, Σg·x̂).
+         */
+        void addMoments(float[] a, float[] b) {
             double[] sum = moments[0];
             double[] cross = moments[1];
             for (int t = 0; t < length; t++) {
                 int row = t * h;
                 for (int j = 0; j < h; j++) {
-                    double v = g[row + j];
+                    double v = a[row + j];
                     sum[j] += v;
-                    cross[j] += v * xhat[row + j];
+                    cross[j] += v * b[row + j];
                 }
             }
         }
