@@ -57,18 +57,21 @@ class BatchNormTrainingTest {
         });
     }
 
-    @Test
-    void floatPassesMatchTheReferenceWithEveryKernelAndThreadCount() {
+    /** With and without a teacher: distilling into a batch-normalised student is how the sCIFAR runs end. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void floatPassesMatchTheReferenceWithEveryKernelAndThreadCount(boolean distil) {
         Map<String, double[]> p = GradientFixtures.withBatchNorms(LOIHI, 31);
         float[][] x = GradientFixtures.sequences(5, 37, LOIHI.dInput(), 32);
         int[] labels = GradientFixtures.labels(5, LOIHI.nClasses(), 33);
+        Distillation distillation = distil ? new Distillation(GradientFixtures.teacherFor(LOIHI, 34), 0.7, 2) : null;
         Map<String, double[]> expected = new LinkedHashMap<>();
-        BatchStats want = new ReferenceGradients(LOIHI, 0.2, LabelSmoothing.NONE, null, true).compute(p, expected, x, labels, 7);
+        BatchStats want = new ReferenceGradients(LOIHI, 0.2, LabelSmoothing.NONE, distillation, true).compute(p, expected, x, labels, 7);
         for (Kernels kernels : new Kernels[]{Kernels.best(), Kernels.scalar()}) {
             for (int threads : new int[]{1, 2, 3, 7}) {
                 String what = kernels.name() + ", " + threads + " threads";
                 Parameters grads = GradientFixtures.zeros(LOIHI, true);
-                BatchStats got = new FloatGradients(LOIHI, 0.2, LabelSmoothing.NONE, null, true, threads, kernels)
+                BatchStats got = new FloatGradients(LOIHI, 0.2, LabelSmoothing.NONE, distillation, true, threads, kernels)
                         .compute(GradientFixtures.toFloat(LOIHI, true, p), grads, x, labels, 7);
                 assertThat(got.loss()).as(what + " loss").isCloseTo(want.loss(), within(1e-5 * Math.max(1, want.loss())));
                 assertThat(got.correct()).as(what + " correct").isEqualTo(want.correct());
