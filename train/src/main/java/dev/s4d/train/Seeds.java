@@ -13,7 +13,7 @@ final class Seeds {
 
     /** Independent streams of one run; the values only need to differ. New ones go last: the ordinal is part of every derived seed. */
     enum Stream {
-        VALIDATION_SPLIT, EPOCH_ORDER, DROPOUT, AUGMENT
+        VALIDATION_SPLIT, EPOCH_ORDER, DROPOUT, AUGMENT, CALIBRATION
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.s4d.train.TrainerTest.Recorder;
 import dev.s4d.train.grad.BatchNorms;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +32,7 @@ class BatchNormTrainerTest {
     private final Dataset test = TrainingFixtures.data(30);
 
     private static TrainConfig config() {
-        return TrainingFixtures.config().toBuilder().batchNorm(true).averageLast(2).build();
+        return TrainingFixtures.config(Augmentation.parse("flip+translate+cutout")).toBuilder().batchNorm(true).averageLast(2).build();
     }
 
     private static GradientSource gradients() {
@@ -63,19 +65,32 @@ class BatchNormTrainerTest {
             assertThat(model.config()).as(file).isEqualTo(LOIHI);
             assertThat(model.parameters().names()).as(file).isEqualTo(S4DModel.expectedShapes(LOIHI).keySet());
         }
-        // The last model is the final weights folded with statistics over the calibration samples.
-        int[] calibration = Arrays.copyOf(Trainer.split(config(), data.size())[0], Math.min(Trainer.CALIBRATION_SAMPLES, 90));
+        // The last model is the final weights folded with statistics over the calibration samples, augmented
+        // as training batches are; the plain samples' statistics would give another model.
         Checkpoint last = Checkpoint.read(out.resolve(Trainer.CHECKPOINT));
+        Map<String, ?> written = ModelFiles.load(out.resolve(Trainer.LAST)).parameters().asMap();
+        assertThat(written).isEqualTo(BatchNorms.fold(LOIHI, last.parameters(), calibrationStatistics(last, true)).parameters().asMap());
+        assertThat(written).isNotEqualTo(BatchNorms.fold(LOIHI, last.parameters(), calibrationStatistics(last, false)).parameters().asMap());
+        assertThat(expected.history().get(2).trainLoss()).isLessThan(expected.history().get(0).trainLoss());
+    }
+
+    /** The moments over the run's calibration samples, in its batches, augmented with the run's draws or plain. */
+    private BatchNorms.Statistics calibrationStatistics(Checkpoint at, boolean augmented) {
+        TrainConfig c = config();
+        int[] calibration = Arrays.copyOf(Trainer.split(c, data.size())[0], Math.min(Trainer.CALIBRATION_SAMPLES, 90));
         GradientSource source = gradients();
         BatchNorms.Statistics stats = null;
-        for (int from = 0; from < calibration.length; from += 8) {
-            float[][] x = new float[Math.min(8, calibration.length - from)][];
-            for (int i = 0; i < x.length; i++) x[i] = data.sequence(calibration[from + i]);
-            stats = stats == null ? source.statistics(last.parameters(), x) : stats.pool(source.statistics(last.parameters(), x));
+        for (int from = 0; from < calibration.length; from += c.batchSize()) {
+            float[][] x = new float[Math.min(c.batchSize(), calibration.length - from)][];
+            SplittableRandom coin = new SplittableRandom(Seeds.derive(c.seed(), Seeds.Stream.CALIBRATION, from));
+            for (int i = 0; i < x.length; i++) {
+                x[i] = data.sequence(calibration[from + i]);
+                if (augmented) c.augment().apply(x[i], data.length(), data.dInput(), data.rowWidth(), coin);
+            }
+            BatchNorms.Statistics batch = source.statistics(at.parameters(), x);
+            stats = stats == null ? batch : stats.pool(batch);
         }
-        assertThat(ModelFiles.load(out.resolve(Trainer.LAST)).parameters().asMap())
-                .isEqualTo(BatchNorms.fold(LOIHI, last.parameters(), stats).parameters().asMap());
-        assertThat(expected.history().get(2).trainLoss()).isLessThan(expected.history().get(0).trainLoss());
+        return stats;
     }
 
     /** Fine-tuning a trained model with batch norms starts from that model: with nothing learned, the folded model is the given one. */
