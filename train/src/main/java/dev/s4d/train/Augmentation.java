@@ -77,6 +77,12 @@ public record Augmentation(boolean flips, boolean translates, boolean cuts, bool
         }
     }
 
+    /** Applies this augmentation to a batch in place: {@link #apply} to each sequence in order, then {@link #mix}. */
+    void apply(float[][] batch, int length, int dInput, int width, SplittableRandom rng) {
+        for (float[] x : batch) apply(x, length, dInput, width, rng);
+        mix(batch, rng);
+    }
+
     /**
      * Blends each of the batch's sequences, in place, with another drawn from {@code rng} (one partner
      * and one λ per sample, in sample order), all blends made from the batch as it was before any: see

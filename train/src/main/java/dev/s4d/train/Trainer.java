@@ -176,9 +176,7 @@ public final class Trainer {
      */
     private void augment(float[][] batch, Dataset train, long seed) {
         if (config.augment().equals(Augmentation.NONE)) return;
-        SplittableRandom coin = new SplittableRandom(seed);
-        for (float[] x : batch) config.augment().apply(x, train.length(), train.dInput(), train.rowWidth(), coin);
-        config.augment().mix(batch, coin);
+        config.augment().apply(batch, train.length(), train.dInput(), train.rowWidth(), new SplittableRandom(seed));
     }
 
     /**

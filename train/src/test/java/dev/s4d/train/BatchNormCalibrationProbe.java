@@ -55,11 +55,8 @@ public final class BatchNormCalibrationProbe {
         BatchNorms.Statistics stats = null;
         for (int from = 0; from < samples; from += batch) {
             float[][] x = new float[Math.min(batch, samples - from)][];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = train.sequence(trainIdx[from + i]);
-                if (coin != null) augment.apply(x[i], train.length(), train.dInput(), train.rowWidth(), coin);
-            }
-            if (coin != null) augment.mix(x, coin);
+            for (int i = 0; i < x.length; i++) x[i] = train.sequence(trainIdx[from + i]);
+            if (coin != null) augment.apply(x, train.length(), train.dInput(), train.rowWidth(), coin);
             BatchNorms.Statistics b = source.statistics(checkpoint.parameters(), x);
             stats = stats == null ? b : stats.pool(b);
         }
