@@ -245,6 +245,24 @@ final class LiveServer implements AutoCloseable {
             outbound.add(new byte[0]);
         }
 
+        /**
+         * Disconnects a client that stopped reading. Its sender is blocked in a write that will never
+         * finish, and a close from this thread only completes once that write returns, so the connection
+         * is first shut down in the kernel, which fails the blocked write and any read at once instead of
+         * relying on the close waking them. Linger zero makes the close a reset: the client learns at once
+         * that its unread input was thrown away.
+         */
+        private void cutOff() {
+            try {
+                socket.setSoLinger(true, 0);
+                socket.shutdownInput();
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                // Already closed or reset by the client; the close below is all that is left.
+            }
+            closeSocket();
+        }
+
         private void closeSocket() {
             try {
                 socket.close();
@@ -275,7 +293,7 @@ final class LiveServer implements AutoCloseable {
                     // The client is not reading; holding more of its output would only grow without end.
                     log.printf("s4d live: client %s does not read its predictions; disconnected%n", name);
                     log.flush();
-                    closeSocket();
+                    cutOff();
                     return;
                 }
                 outbound.add(chunk);

@@ -228,7 +228,11 @@ class LiveServerTest {
             throw new AssertionError("no disconnect within 60 s; server log:\n" + log + threadDump());
         }
         assertThat(log.toString()).contains("client #1 ");
-        flood.get(60, TimeUnit.SECONDS);
+        try {
+            flood.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("the disconnected client could still write after 60 s; server log:\n" + log + threadDump(), e);
+        }
         polite.send("0.5\n");
         assertThat(polite.read()).startsWith("0\t1\t");
     }
